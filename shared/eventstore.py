@@ -1,0 +1,72 @@
+"""The base of every service's event-sourced application.
+
+It records with a process recorder, so that a consumer can store a :class:`Tracking` of the
+message it handled in the same transaction as the new events, and it tells listeners (the outbox
+relay) when something was saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import Recording, Tracking
+
+
+def prepare_store(env: Mapping[str, str]) -> None:
+    """Create the PostgreSQL schema a service's tables live in (SQLite needs nothing)."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env.get("POSTGRES_PORT", "5432")),
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        dbname=env["POSTGRES_DBNAME"],
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+class ServiceApplication(Application[UUID]):
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        prepare_store(env or {})
+        super().__init__(env=env)
+        self._saved_listeners: list[Callable[[], None]] = []
+
+    def construct_recorder(self) -> Any:
+        return self.factory.process_recorder()
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        self._saved_listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        for listener in self._saved_listeners:
+            listener()
+
+    def save_tracked(self, *objs: Any, tracking: Tracking | None) -> list[Recording[UUID]]:
+        """Save new events and, atomically with them, the position of the message handled."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
+        processing_event.collect_events(*objs)
+        recordings = self._record(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def has_tracking(self, tracking: Tracking) -> bool:
+        return bool(
+            self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
+        )
+
+    def get_or_none(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None

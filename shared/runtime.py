@@ -1,0 +1,175 @@
+"""Running one service: NATS connection, stream, outbox relay and consumers inside the API's
+lifespan, a health report for operators, structured logs, and the HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from nats.aio.client import Client as NatsClient
+
+from shared.eventstore import ServiceApplication
+from shared.messaging import (
+    DurableConsumer,
+    Handler,
+    OutboxRelay,
+    ToIntegration,
+    connect,
+    ensure_stream,
+)
+from shared.settings import Settings
+
+log = logging.getLogger("sivicon.runtime")
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    durable: str
+    filter_subjects: Sequence[str]
+    handler: Handler
+
+
+class ServiceRuntime:
+    """Owns the background work of one service process; started and stopped by the lifespan."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: str,
+        application: ServiceApplication | None,
+        *,
+        to_integration: ToIntegration | None = None,
+        consumers: Sequence[ConsumerSpec] = (),
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.application = application
+        self.to_integration = to_integration
+        self.consumer_specs = list(consumers)
+        self.nc: NatsClient | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[DurableConsumer] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.started_at: datetime | None = None
+
+    async def start(self) -> None:
+        self.nc = await connect(self.settings.nats_url, f"sivicon-{self.service}")
+        js = self.nc.jetstream()
+        await ensure_stream(
+            js,
+            replicas=self.settings.stream_replicas,
+            duplicate_window_seconds=self.settings.duplicate_window_seconds,
+        )
+        app = self.application
+        if app is not None and self.to_integration is not None:
+            self.relay = OutboxRelay(app, js, self.service, self.to_integration)
+            app.on_saved(self.relay.wake)
+            self._spawn(self.relay.run(), "relay")
+        for spec in self.consumer_specs:
+            assert app is not None
+            consumer = DurableConsumer(
+                self.nc,
+                js,
+                service=self.service,
+                durable=spec.durable,
+                filter_subjects=spec.filter_subjects,
+                handler=spec.handler,
+                has_tracking=app.has_tracking,
+            )
+            self.consumers.append(consumer)
+            self._spawn(consumer.run(), f"consumer {spec.durable}")
+        self.started_at = datetime.now(UTC)
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=f"{self.service} {name}")
+        task.add_done_callback(self._on_task_done)
+        self._tasks.append(task)
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.critical(
+                "%s stopped: %r; exiting so that the supervisor restarts the service",
+                task.get_name(),
+                task.exception(),
+            )
+            os._exit(3)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.nc is not None:
+            await self.nc.drain()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "status": "ok" if self.nc is not None and self.nc.is_connected else "degraded",
+            "nats_connected": bool(self.nc and self.nc.is_connected),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "relay": asdict(self.relay.stats) if self.relay else None,
+            "consumers": {c.durable: asdict(c.stats) for c in self.consumers},
+        }
+
+    def lifespan(self) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+        @contextlib.asynccontextmanager
+        async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return _lifespan
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "event_type", "service"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings, service: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def serve(app: FastAPI, settings: Settings, service: str) -> None:
+    import uvicorn
+
+    configure_logging(settings, service)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port_of(service),
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )

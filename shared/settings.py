@@ -1,0 +1,143 @@
+"""Settings common to every service: read from ``SIVICON_*`` variables, validated at start.
+
+Only composition roots (``main.py``, the CLI) read settings; everything below them takes values.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("intake", "disposition", "scheduler", "letters", "portal")
+DEFAULT_PORTS = {
+    "portal": 8000,
+    "intake": 8001,
+    "disposition": 8002,
+    "scheduler": 8003,
+    "letters": 8004,
+    "fakezoom": 8009,
+}
+_DEV_SECRET = "embedded-mode-secret-not-for-production"
+
+
+class SettingsError(ValueError):
+    """Configuration that cannot be used; the message names the variable and what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIVICON_", extra="ignore")
+
+    mode: Literal["embedded", "production"] = "embedded"
+    data_dir: Path = Path("var")
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    duplicate_window_seconds: int = Field(default=3600, ge=60)
+
+    database: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_user: str = "postgres"
+    postgres_password: SecretStr = SecretStr("")
+    postgres_dbname: str = "sivicon"
+    postgres_schema_prefix: str = ""
+
+    auth_secret: SecretStr = SecretStr(_DEV_SECRET)
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+
+    host: str = "127.0.0.1"
+    portal_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['portal']}"
+    intake_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['intake']}"
+    disposition_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['disposition']}"
+    scheduler_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['scheduler']}"
+    letters_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['letters']}"
+
+    zoom_api_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['fakezoom']}/v2"
+    zoom_oauth_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['fakezoom']}/oauth/token"
+    zoom_account_id: str = "fake-account"
+    zoom_client_id: str = "fake-client"
+    zoom_client_secret: SecretStr = SecretStr("fake-secret")
+
+    timezone: str = "Asia/Makassar"
+    max_letter_pdf_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    slot_buffer_minutes: int = Field(default=15, ge=0, le=240)
+    demo_data: bool = True
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_url(cls, value: str) -> str:
+        for url in value.split(","):
+            if urlsplit(url.strip()).scheme not in ("nats", "tls", "ws", "wss"):
+                raise ValueError(f"{url!r} is not a NATS URL (nats://host:port)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.mode == "production":
+            secret = self.auth_secret.get_secret_value()
+            if secret == _DEV_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "SIVICON_AUTH_SECRET must be set to a random value of at least 32 characters "
+                    "in production mode"
+                )
+            if self.database != "postgres":
+                raise ValueError("production mode needs SIVICON_DATABASE=postgres")
+            if self.demo_data:
+                raise ValueError("SIVICON_DEMO_DATA must be false in production mode")
+        return self
+
+    @cached_property
+    def secret(self) -> bytes:
+        return self.auth_secret.get_secret_value().encode()
+
+    def service_url(self, service: str) -> str:
+        return str(getattr(self, f"{service}_url"))
+
+    def port_of(self, service: str) -> int:
+        return urlsplit(self.service_url(service)).port or DEFAULT_PORTS[service]
+
+    def eventstore_env(self, service: str) -> dict[str, str]:
+        """The ``eventsourcing`` environment for one service's own store."""
+        if self.database == "sqlite":
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite"),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": self.postgres_host,
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_USER": self.postgres_user,
+            "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
+            "POSTGRES_DBNAME": self.postgres_dbname,
+            "POSTGRES_SCHEMA": f"{self.postgres_schema_prefix}{service}",
+        }
+
+    def documents_dir(self, service: str) -> Path:
+        return self.data_dir / "documents" / service
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, turning pydantic's report into one readable error."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SIVICON_{'_'.join(str(p) for p in err['loc']).upper() or '(settings)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(48)

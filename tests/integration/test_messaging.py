@@ -1,0 +1,184 @@
+"""The outbox relay and the idempotent consumer, against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from uuid import UUID, uuid4
+
+import nats
+import pytest
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from shared import subjects
+from shared.envelope import MSG_ID
+from shared.events import Actor, Disposed, IntegrationEvent
+from shared.eventstore import ServiceApplication
+from shared.messaging import Delivery, DurableConsumer, OutboxRelay, dispatch_events, ensure_stream
+from tests.support import read_stream, wait_for_messages
+
+KADIS = Actor(username="kadis", name="Kadis", role="kadis")
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, request_id: UUID, text: str) -> None:
+        self.request_id = request_id
+        self.text = text
+        self.seen: list[str] = []
+
+    @event("Seen")
+    def see(self, what: str) -> None:
+        self.seen.append(what)
+
+
+def to_integration(domain_event: Any) -> list[IntegrationEvent]:
+    if isinstance(domain_event, Note.Written):
+        return [
+            Disposed(
+                request_id=domain_event.request_id,
+                sop_step=2,
+                by=KADIS,
+                to_role="kabid",
+                instruction=domain_event.text,
+                disposed_at=domain_event.timestamp,
+            )
+        ]
+    return []
+
+
+class Notes(ServiceApplication):
+    def write(self, request_id: UUID, text: str) -> UUID:
+        note = Note(request_id, text)
+        self.save(note)
+        return note.id
+
+    def see(self, note_id: UUID, what: str, tracking: Any) -> None:
+        note = self.repository.get(note_id)
+        note.see(what)
+        self.save_tracked(note, tracking=tracking)
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Any) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "notes.sqlite"),
+    }
+
+
+async def test_relay_publishes_each_stored_event_once_even_when_run_twice(
+    nats_url: str, sqlite_env: dict[str, str]
+) -> None:
+    app = Notes(env=sqlite_env)
+    request_id = uuid4()
+    app.write(request_id, "Proses lebih lanjut")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js)
+    relay = OutboxRelay(app, js, "disposition", to_integration)
+    assert await relay.publish_pending() == 1
+    # A restarted relay reads its position from the service's own store.
+    fresh = Notes(env=sqlite_env)
+    relay_again = OutboxRelay(fresh, js, "disposition", to_integration)
+    assert await relay_again.publish_pending() == 0
+    await nc.close()
+    messages = await read_stream(nats_url)
+    assert [m.subject for m in messages] == [f"sivicon.disposition.Disposed.{request_id}"]
+    headers = messages[0].headers
+    assert headers["ce-type"] == "sivicon.Disposed.v1"
+    assert headers["ce-source"] == "/sivicon/disposition"
+    assert headers["ce-subject"] == str(request_id)
+    assert headers[MSG_ID] == headers["ce-id"]
+    assert headers["traceparent"].startswith(f"00-{request_id.hex}-")
+
+
+async def test_republishing_without_recorded_position_is_dropped_by_the_stream(
+    nats_url: str, sqlite_env: dict[str, str], tmp_path: Any
+) -> None:
+    app = Notes(env=sqlite_env)
+    request_id = uuid4()
+    app.write(request_id, "Tanggapan dan saran")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js)
+    relay = OutboxRelay(app, js, "disposition", to_integration)
+    notification = app.recorder.select_notifications(1, 1)[0]
+    domain_event = app.mapper.to_domain_event(notification)
+    # Publish as a crashed relay would have, without recording the position.
+    await relay._publish(notification.id, 0, to_integration(domain_event)[0], domain_event)
+    assert await relay.publish_pending() == 1
+    assert relay.stats.duplicates == 1
+    await nc.close()
+    assert len(await read_stream(nats_url)) == 1
+
+
+async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbage(
+    nats_url: str, sqlite_env: dict[str, str], tmp_path: Any
+) -> None:
+    producer = Notes(env=sqlite_env)
+    consumer_app = Notes(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(tmp_path / "consumer.sqlite"),
+        }
+    )
+    note_id = consumer_app.write(uuid4(), "inbox")
+    request_id = uuid4()
+    producer.write(request_id, "Koordinasikan")
+
+    def on_disposed(envelope: Any, tracking: Any) -> None:
+        consumer_app.see(note_id, envelope.event.instruction, tracking)
+
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js)
+    await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
+    await js.publish(
+        "sivicon.disposition.Disposed.x",
+        b"not json",
+        headers={"ce-type": "sivicon.Disposed.v1", "ce-id": "bad-1"},
+    )
+    await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
+    handler = dispatch_events({Disposed: on_disposed})
+    consumer = DurableConsumer(
+        nc,
+        js,
+        service="letters",
+        durable="letters",
+        filter_subjects=[subjects.event_filter("disposition")],
+        handler=handler,
+        has_tracking=consumer_app.has_tracking,
+    )
+    task = asyncio.create_task(consumer.run())
+    dead = await wait_for_messages(nats_url, "sivicon.deadletter.letters", 1)
+    assert "does not match its schema" in dead[0].headers["sivicon-error"]
+    for _ in range(50):
+        if consumer.stats.handled >= 1:
+            break
+        await asyncio.sleep(0.1)
+    # Simulate a redelivery: the same stream message handled again has no second effect.
+    first = (await read_stream(nats_url, "sivicon.disposition.Disposed.*"))[0]
+    tracking = Tracking(consumer._tracking_name, first.seq)
+    assert consumer_app.has_tracking(tracking)
+    # Handling the same stream message again is refused by the store: no second effect.
+    with pytest.raises(IntegrityError):
+        handler(Delivery(first.subject, first.headers, first.data, tracking))
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await nc.close()
+    assert consumer_app.repository.get(note_id).seen == ["Koordinasikan"]
+    assert consumer.stats.dead_lettered == 1
+
+
+async def test_stream_is_created_with_dedup_window(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js, duplicate_window_seconds=600)
+    info = await js.stream_info(subjects.STREAM)
+    await nc.close()
+    assert info.config.subjects == ["sivicon.>"]
+    assert info.config.duplicate_window == 600
