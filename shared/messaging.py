@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -49,7 +50,16 @@ log = logging.getLogger("sivicon.messaging")
 
 
 class Refused(Exception):
-    """The handler will never accept this message: dead-letter it with this reason."""
+    """The handler will never accept this message: dead-letter it with this reason.
+
+    ``answer``, when given, records the refusal in the service's store (e.g. a
+    ``RequestRejected`` for the sender); it is called with the message's tracking after the
+    dead-letter copy is published, so a crash in between repeats neither.
+    """
+
+    def __init__(self, reason: str, *, answer: Callable[[Tracking], None] | None = None) -> None:
+        super().__init__(reason)
+        self.answer = answer
 
 
 def failpoint(name: str) -> None:
@@ -302,6 +312,9 @@ class DurableConsumer:
                 break
             except Refused as refusal:
                 await self.dead_letter(delivery, str(refusal))
+                if refusal.answer is not None:
+                    with contextlib.suppress(IntegrityError):  # answered before a crash
+                        await asyncio.to_thread(refusal.answer, delivery.tracking)
                 await message.term()
                 return
             except IntegrityError:

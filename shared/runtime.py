@@ -110,7 +110,7 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.nc is not None:
-            await self.nc.drain()
+            await self.nc.close()
 
     def health(self) -> dict[str, Any]:
         return {
@@ -121,6 +121,23 @@ class ServiceRuntime:
             "relay": asdict(self.relay.stats) if self.relay else None,
             "consumers": {c.durable: asdict(c.stats) for c in self.consumers},
         }
+
+    def build_api(self, title: str, description: str = "") -> FastAPI:
+        """The service's FastAPI app: lifespan, error handlers, caller auth, ``/api/v1/health``."""
+        from shared.httpapi import create_api
+
+        api = create_api(title, lifespan=self.lifespan(), description=description)
+        api.state.auth_secret = self.settings.secret
+        api.state.settings = self.settings
+        api.state.runtime = self
+        api.state.application = self.application
+
+        @api.get("/api/v1/health", tags=["operations"])
+        def health() -> dict[str, Any]:
+            """Whether the service is connected, how far its relay got, what its consumers did."""
+            return self.health()
+
+        return api
 
     def lifespan(self) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
         @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.settings import Settings
-from tests.support import make_settings, nats_server, postgres_dsn_env
+from tests.support import drop_schema, make_settings, nats_server, postgres_dsn_env
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def settings(tmp_path: Path, nats_url: str) -> Settings:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """An ``eventsourcing`` environment for SQLite, and for PostgreSQL where one is reachable."""
     if request.param == "sqlite":
         return {

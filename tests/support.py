@@ -195,4 +195,14 @@ def postgres_dsn_env() -> dict[str, str] | None:
         return None
 
 
+def drop_schema(pg: dict[str, str], schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(host=pg["host"], port=int(pg["port"]), user=pg["user"],
+                         password=pg["password"] or None, dbname=pg["dbname"],
+                         autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
 __all__ = ["Child"]

@@ -1,0 +1,214 @@
+"""The ``sivicon`` command: ``up`` (the whole system), ``run <service>``, ``tail``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.launcher import BUSINESS_SERVICES, LaunchError, System, start_system
+from shared.settings import SERVICES, SettingsError, load_settings, random_secret
+
+RUNTIME_FILE = "runtime.json"
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("SIVICON_DATA_DIR", "var")).resolve()
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """One random secret per installation, kept beside the data, so tokens survive restarts."""
+    path = data_dir / "auth-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(random_secret())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _print_banner(system: System) -> None:
+    from services.portal.users import DEMO_PASSWORD, demo_users
+
+    print("\nSIVICON is running.\n")
+    print(f"  Portal:  {system.urls['portal']}/")
+    print(f"  NATS:    {system.nats_url}   (stream SIVICON, subjects sivicon.>)")
+    for name in BUSINESS_SERVICES:
+        print(f"  {name:<12} {system.urls[name]}/docs")
+    print(f"  Zoom API (fake): {system.urls['fakezoom']}/v2")
+    print(f"  Data:    {system.data_dir}   logs in {system.log_dir}")
+    print(f"\n  Demo logins (password: {DEMO_PASSWORD}):")
+    for user in demo_users():
+        extra = f" ({user.opd_code})" if user.opd_code else ""
+        acting = f", may act for {user.acting_for}" if user.acting_for else ""
+        print(f"    {user.username:<14} {user.role}{extra}{acting}")
+    print("\n  Follow the events:  sivicon tail      Stop: Ctrl-C\n", flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    data_dir = _data_dir()
+    extra = {"SIVICON_DATA_DIR": str(data_dir)}
+    if not os.environ.get("SIVICON_AUTH_SECRET"):
+        extra["SIVICON_AUTH_SECRET"] = _embedded_secret(data_dir)
+    stop = {"now": False}
+
+    def _stop(signum: int, _frame: Any) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print("Starting SIVICON (nats-server, fake Zoom, intake, disposition, scheduler, letters, "
+          "portal)...", flush=True)
+    try:
+        system = start_system(
+            data_dir,
+            nats_url=os.environ.get("SIVICON_NATS_URL"),
+            fixed_ports=not args.random_ports,
+            with_fakezoom=not os.environ.get("SIVICON_ZOOM_CLIENT_ID"),
+            extra_env=extra,
+        )
+    except (LaunchError, SettingsError) as exc:
+        print(f"sivicon up: {exc}", file=sys.stderr)
+        return 1
+    (data_dir / RUNTIME_FILE).write_text(
+        json.dumps({"nats_url": system.nats_url, "urls": system.urls, "pid": os.getpid()})
+    )
+    _print_banner(system)
+    try:
+        while not stop["now"]:
+            for child in system.dead_children():
+                if stop["now"]:
+                    break
+                print(f"{child.name} stopped (exit {child.process.returncode}); restarting; "
+                      f"see {child.log_path}", flush=True)
+                try:
+                    system.start_service(child.name)
+                except LaunchError as exc:
+                    print(f"could not restart {child.name}: {exc}", file=sys.stderr)
+            time.sleep(0.3)
+    finally:
+        print("\nStopping SIVICON...", flush=True)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        system.stop()
+        with contextlib.suppress(FileNotFoundError):
+            (data_dir / RUNTIME_FILE).unlink()
+        print("Stopped.", flush=True)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.service == "fakezoom":
+        from services.scheduler.fakezoom import server
+
+        server.main(["--port", str(args.port or 8009)])
+        return 0
+    try:
+        load_settings()
+    except SettingsError as exc:
+        print(f"sivicon run {args.service}: {exc}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"services.{args.service}.main")
+    module.run()
+    return 0
+
+
+def _nats_url() -> str:
+    if os.environ.get("SIVICON_NATS_URL"):
+        return os.environ["SIVICON_NATS_URL"]
+    runtime = _data_dir() / RUNTIME_FILE
+    if runtime.exists():
+        return str(json.loads(runtime.read_text())["nats_url"])
+    return "nats://127.0.0.1:4222"
+
+
+def format_event_line(subject: str, headers: dict[str, str], data: bytes, tz: ZoneInfo) -> str:
+    """``time  type  request  actor``: one line per event, for people watching the stream."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = {}
+    when = headers.get("ce-time") or headers.get("sivicon-dead-lettered-at", "")
+    with contextlib.suppress(ValueError):
+        when = datetime.fromisoformat(when).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    kind = headers.get("ce-type", "")
+    if subject.startswith("sivicon.deadletter."):
+        kind = f"DEAD LETTER ({headers.get('sivicon-error', '')})"
+    elif subject.startswith("sivicon.inbound."):
+        kind = f"inbound request {headers.get('Nats-Msg-Id', '')}"
+    actor = ""
+    for key in ("by", "submitted_by", "created_by", "drafted_by", "signer", "received_by",
+                "withdrawn_by", "cancelled_by"):
+        if isinstance(body, dict) and isinstance(body.get(key), dict):
+            who = body[key]
+            actor = f"{who.get('name', '')} [{who.get('role', '')}]"
+            if who.get("on_behalf_of"):
+                actor += f" a.n. {who['on_behalf_of']}"
+            break
+    request = headers.get("ce-subject") or subject.rsplit(".", 1)[-1]
+    step = f" step {body['sop_step']}" if isinstance(body, dict) and "sop_step" in body else ""
+    return f"{when:<19}  {kind:<32}  {request:<36}  {actor}{step}".rstrip()
+
+
+async def _tail(request_id: str | None, from_start: bool, limit: int | None) -> None:
+    import nats
+    from nats.js.api import DeliverPolicy
+
+    from shared import subjects
+
+    nc = await nats.connect(_nats_url(), name="sivicon-tail")
+    js = nc.jetstream()
+    subject = subjects.request_filter(request_id) if request_id else subjects.ALL
+    policy = DeliverPolicy.ALL if (from_start or request_id) else DeliverPolicy.NEW
+    tz = ZoneInfo(os.environ.get("SIVICON_TIMEZONE", "Asia/Makassar"))
+    sub = await js.subscribe(subject, stream=subjects.STREAM, ordered_consumer=True,
+                             deliver_policy=policy)
+    print(f"{'time (WITA)':<19}  {'type':<32}  {'request':<36}  actor", flush=True)
+    seen = 0
+    try:
+        async for msg in sub.messages:
+            print(format_event_line(msg.subject, dict(msg.headers or {}), msg.data, tz),
+                  flush=True)
+            seen += 1
+            if limit is not None and seen >= limit:
+                break
+    finally:
+        await nc.close()
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_tail(args.request, args.from_start, args.limit))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sivicon", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the whole system on this machine")
+    up.add_argument("--random-ports", action="store_true",
+                    help="take any free ports instead of 8000-8009 and 4222")
+    up.set_defaults(func=cmd_up)
+    run = sub.add_parser("run", help="run one service, configured by SIVICON_* variables")
+    run.add_argument("service", choices=[*SERVICES, "fakezoom"])
+    run.add_argument("--port", type=int, default=None, help="port (fakezoom only)")
+    run.set_defaults(func=cmd_run)
+    tail = sub.add_parser("tail", help="print the live event stream")
+    tail.add_argument("--request", help="only the events of this request ID")
+    tail.add_argument("--from-start", action="store_true", help="replay the stream first")
+    tail.add_argument("--limit", type=int, default=None, help="stop after N events")
+    tail.set_defaults(func=cmd_tail)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Intake: request letters registered in the agenda book (SOP step 1).
+
+* :class:`Request` is one registered request letter: who asked, the letter, the meeting wished.
+* :class:`AgendaBook` gives agenda numbers, one book per year, gap-free: a number is taken in the
+  same save as the request it numbers, so no number exists without its request.
+* :class:`Rejection` records a machine submission that was refused, so the sender gets an answer.
+* :class:`AgencyRegistry` lists the agencies (OPD) that may ask.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.errors import Forbidden, InvalidInput, OutOfOrder
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon.tarakankota.go.id/intake")
+
+
+def request_id_for(opd_code: str, client_ref: str) -> UUID:
+    """A client's reference names one request for ever: resending it finds the same request."""
+    return uuid5(NAMESPACE, f"request:{opd_code}:{client_ref}")
+
+
+def agenda_book_id(year: int) -> UUID:
+    return uuid5(NAMESPACE, f"agenda:{year}")
+
+
+REGISTRY_ID = uuid5(NAMESPACE, "agencies")
+
+
+def format_agenda_number(year: int, seq: int) -> str:
+    return f"VC/{year}/{seq:04d}"
+
+
+class AgendaBook(Aggregate):
+    @event("Opened")
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.last_seq = 0
+
+    @classmethod
+    def create_id(cls, year: int) -> UUID:
+        return agenda_book_id(year)
+
+    @event("NumberTaken")
+    def take_number(self, request_id: UUID) -> None:
+        self.last_seq += 1
+
+    def next_number(self) -> tuple[int, str]:
+        return self.last_seq, format_agenda_number(self.year, self.last_seq)
+
+
+class Request(Aggregate):
+    @event("Submitted")
+    def __init__(
+        self,
+        *,
+        request_id: UUID,
+        opd_code: str,
+        opd_name: str,
+        channel: str,
+        client_ref: str | None,
+        fingerprint: str,
+        requester: dict[str, Any],
+        letter: dict[str, Any],
+        meeting: dict[str, Any],
+        submitted_by: dict[str, Any],
+        agenda_year: int,
+        agenda_seq: int,
+        agenda_number: str,
+    ) -> None:
+        self.opd_code = opd_code
+        self.opd_name = opd_name
+        self.channel = channel
+        self.client_ref = client_ref
+        self.fingerprint = fingerprint
+        self.requester = requester
+        self.letter = letter
+        self.meeting = meeting
+        self.submitted_by = submitted_by
+        self.agenda_year = agenda_year
+        self.agenda_seq = agenda_seq
+        self.agenda_number = agenda_number
+        self.withdrawn: dict[str, Any] | None = None
+
+    @classmethod
+    def create_id(cls, request_id: UUID, **_: Any) -> UUID:
+        return request_id
+
+    def withdraw(self, reason: str, by: dict[str, Any]) -> None:
+        if by.get("opd_code") != self.opd_code:
+            raise Forbidden(
+                "only the requesting agency may withdraw its request",
+                "hanya OPD pemohon yang dapat membatalkan permohonannya",
+                code="wrong_agency",
+            )
+        if self.withdrawn is not None:
+            raise OutOfOrder("the request was already withdrawn", "permohonan sudah dibatalkan")
+        if not reason.strip():
+            raise InvalidInput("give a reason for withdrawing", "alasan pembatalan wajib diisi")
+        self._withdraw(reason=reason.strip(), by=by)
+
+    @event("Withdrawn")
+    def _withdraw(self, reason: str, by: dict[str, Any]) -> None:
+        self.withdrawn = {"reason": reason, "by": by}
+
+
+class Rejection(Aggregate):
+    @event("Recorded")
+    def __init__(
+        self, *, client_ref: str | None, opd_code: str, errors: list[dict[str, str]],
+        received_at: datetime,
+    ) -> None:
+        self.client_ref = client_ref
+        self.opd_code = opd_code
+        self.errors = errors
+        self.received_at = received_at
+
+
+class AgencyRegistry(Aggregate):
+    @event("Opened")
+    def __init__(self) -> None:
+        self.agencies: dict[str, str] = {}
+
+    @classmethod
+    def create_id(cls) -> UUID:
+        return REGISTRY_ID
+
+    def register(self, code: str, name: str) -> None:
+        code = code.strip().upper()
+        if not code.isalnum() or not 2 <= len(code) <= 20:
+            raise InvalidInput(
+                f"agency code {code!r} must be 2 to 20 letters or digits",
+                f"kode OPD {code!r} harus 2 sampai 20 huruf atau angka",
+            )
+        if not name.strip():
+            raise InvalidInput("the agency needs a name", "nama OPD wajib diisi")
+        if self.agencies.get(code) == name.strip():
+            return
+        self._register(code=code, name=name.strip())
+
+    @event("Registered")
+    def _register(self, code: str, name: str) -> None:
+        self.agencies[code] = name
