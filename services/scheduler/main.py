@@ -1,0 +1,55 @@
+"""The scheduler's composition root: settings -> Zoom provider -> application -> runtime -> API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.scheduler.api import router
+from services.scheduler.application import SchedulerApplication, to_integration
+from services.scheduler.consumers import SERVICE, consumer_specs
+from services.scheduler.zoom import MeetingProvider, ZoomProvider
+from shared.runtime import ServiceRuntime, serve
+from shared.settings import Settings, load_settings
+
+
+def zoom_provider(settings: Settings) -> ZoomProvider:
+    return ZoomProvider(
+        api_url=settings.zoom_api_url,
+        oauth_url=settings.zoom_oauth_url,
+        account_id=settings.zoom_account_id,
+        client_id=settings.zoom_client_id,
+        client_secret=settings.zoom_client_secret.get_secret_value(),
+    )
+
+
+def create_app(
+    settings: Settings | None = None, provider: MeetingProvider | None = None
+) -> FastAPI:
+    settings = settings or load_settings()
+    application = SchedulerApplication(
+        env=settings.eventstore_env(SERVICE),
+        provider=provider or zoom_provider(settings),
+        buffer_minutes=settings.slot_buffer_minutes,
+        timezone=settings.timezone,
+    )
+    if settings.demo_data:
+        application.seed_demo_host_accounts()
+    runtime = ServiceRuntime(
+        settings,
+        SERVICE,
+        application,
+        to_integration=to_integration,
+        consumers=consumer_specs(application),
+    )
+    api = runtime.build_api(
+        "SIVICON scheduler",
+        "Licensed Zoom host accounts, the schedule check and hold (SOP step 4) and the meeting "
+        "(SOP step 5).",
+    )
+    api.include_router(router)
+    return api
+
+
+def run() -> None:
+    settings = load_settings()
+    serve(create_app(settings), settings, SERVICE)
