@@ -1,0 +1,208 @@
+"""The letter rules: which reply may be drafted, who sends which kind and when, who receives."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from services.letters.domain import (
+    HAL,
+    MEETING_PROVIDED,
+    SCHEDULE_FULL,
+    Letter,
+    LetterRegister,
+    RequestFile,
+    register_id,
+)
+from shared.errors import Forbidden, OutOfOrder
+
+
+def person(role: str, *, on_behalf_of: str | None = None, opd_code: str | None = None) -> Any:
+    return {
+        "username": role,
+        "name": role.title(),
+        "role": role,
+        "on_behalf_of": on_behalf_of,
+        "opd_code": opd_code,
+    }
+
+
+SUBKO = person("subkoordinator")
+KADIS = person("kadis")
+KABID = person("kabid")
+PLT_KADIS = person("kabid", on_behalf_of="kadis")
+DINKES = person("opd", opd_code="DINKES")
+DISDIK = person("opd", opd_code="DISDIK")
+
+REQUEST = {"opd_code": "DINKES", "opd_name": "Dinas Kesehatan"}
+MEETING = {"meeting_id": "81234567890", "passcode": "Xy7Qa2", "join_url": "https://zoom.us/j/8"}
+FULL_SLOT = {"available": False, "alternatives": [{"start": "x", "end": "y"}]}
+
+
+def file_with(*, meeting: bool = False, full: bool = False) -> RequestFile:
+    file = RequestFile(id=uuid4())
+    file.note_request(REQUEST, None)
+    if meeting:
+        file.note_slot({"available": True, "alternatives": []}, None)
+        file.note_meeting(MEETING, None)
+    if full:
+        file.note_slot(FULL_SLOT, None)
+    return file
+
+
+def letter_for(file: RequestFile, kind: str) -> Letter:
+    letter = Letter(
+        id=uuid4(),
+        request_id=str(file.id),
+        kind=kind,
+        hal=HAL,
+        content={"request": REQUEST},
+        draft_sha256="0" * 64,
+        drafted_by=SUBKO,
+        drafted_at="2026-12-01T00:00:00+00:00",
+    )
+    file.attach_letter(str(letter.id))
+    return letter
+
+
+def send(letter: Letter, signer: Any = KADIS) -> None:
+    letter.send(
+        number="000.1.2/0001/DKISP",
+        serial=1,
+        signer=signer,
+        channels=["portal"],
+        pdf_sha256="1" * 64,
+        verification_url="http://portal/verifikasi/x",
+        sent_at="2026-12-01T01:00:00+00:00",
+    )
+
+
+def test_a_meeting_makes_a_meeting_provided_reply() -> None:
+    assert file_with(meeting=True).check_may_draft(SUBKO) == MEETING_PROVIDED
+
+
+def test_a_full_schedule_reply_needs_the_disposition_to_the_agency() -> None:
+    file = file_with(full=True)
+    with pytest.raises(OutOfOrder):
+        file.check_may_draft(SUBKO)
+    file.allow_full_reply(SUBKO, None)
+    assert file.check_may_draft(SUBKO) == SCHEDULE_FULL
+
+
+def test_nothing_to_reply_yet_is_out_of_order() -> None:
+    with pytest.raises(OutOfOrder, match="no reply can be drafted yet"):
+        file_with().check_may_draft(SUBKO)
+
+
+def test_only_the_subcoordinator_drafts() -> None:
+    with pytest.raises(Forbidden) as refused:
+        file_with(meeting=True).check_may_draft(KABID)
+    assert refused.value.code == "wrong_role"
+
+
+def test_no_redraft_once_the_draft_went_up_to_kabid() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    file.note_draft_forwarded(str(letter.id), SUBKO, None)
+    with pytest.raises(OutOfOrder, match="already went up"):
+        file.check_may_draft(SUBKO)
+
+
+def test_kadis_sends_the_meeting_reply_only_after_step_8() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    file.note_draft_forwarded(str(letter.id), SUBKO, None)
+    with pytest.raises(Forbidden):
+        file.check_may_send(str(letter.id), MEETING_PROVIDED, KABID)
+    with pytest.raises(OutOfOrder, match="step 8"):
+        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+    file.note_ready_for_signature(KABID, None)
+    file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+    file.check_may_send(str(letter.id), MEETING_PROVIDED, PLT_KADIS)
+    with pytest.raises(Forbidden):
+        file.check_may_send(str(letter.id), MEETING_PROVIDED, SUBKO)
+
+
+def test_the_subcoordinator_sends_the_schedule_full_reply_kadis_does_not() -> None:
+    file = file_with(full=True)
+    file.allow_full_reply(SUBKO, None)
+    letter = letter_for(file, SCHEDULE_FULL)
+    file.check_may_send(str(letter.id), SCHEDULE_FULL, SUBKO)
+    with pytest.raises(Forbidden):
+        file.check_may_send(str(letter.id), SCHEDULE_FULL, KADIS)
+
+
+def test_a_withdrawn_request_gets_no_letter() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    file.note_ready_for_signature(KABID, None)
+    file.note_withdrawn("acara dibatalkan", None)
+    with pytest.raises(OutOfOrder, match="withdrawn"):
+        file.check_may_draft(SUBKO)
+    with pytest.raises(OutOfOrder, match="withdrawn"):
+        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+
+
+def test_a_cancelled_meeting_cannot_be_sent() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    file.note_ready_for_signature(KABID, None)
+    file.note_meeting_cancelled(MEETING["meeting_id"], None)
+    with pytest.raises(OutOfOrder, match="cancelled"):
+        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+
+
+def test_a_reply_is_sent_once() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    file.note_ready_for_signature(KABID, None)
+    send(letter)
+    file.mark_sent(str(letter.id))
+    assert letter.status == "sent"
+    with pytest.raises(OutOfOrder, match="already sent"):
+        send(letter)
+    with pytest.raises(OutOfOrder, match="already sent"):
+        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+    with pytest.raises(OutOfOrder, match="already sent"):
+        file.check_may_draft(SUBKO)
+
+
+def test_a_superseded_draft_cannot_be_sent() -> None:
+    file = file_with(meeting=True)
+    first = letter_for(file, MEETING_PROVIDED)
+    first.supersede(str(uuid4()))
+    with pytest.raises(OutOfOrder, match="replaced"):
+        send(first)
+
+
+def test_receipt_only_by_the_addressed_agency_after_sending_and_once() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    with pytest.raises(OutOfOrder, match="not been sent"):
+        letter.receive(DINKES, "2026-12-01T02:00:00+00:00")
+    send(letter)
+    with pytest.raises(Forbidden) as other_agency:
+        file.check_may_receive(DISDIK)
+    assert other_agency.value.code == "wrong_agency"
+    with pytest.raises(Forbidden):
+        file.check_may_receive(KADIS)
+    file.check_may_receive(DINKES)
+    letter.receive(DINKES, "2026-12-01T02:00:00+00:00")
+    assert letter.status == "received"
+    with pytest.raises(OutOfOrder, match="already acknowledged"):
+        letter.receive(DINKES, "2026-12-01T03:00:00+00:00")
+
+
+def test_the_register_numbers_without_gaps_and_survives_reconstruction() -> None:
+    register = LetterRegister(id=register_id("DKISP", 2026), unit="DKISP", year=2026)
+    serials = [register.assign(str(uuid4())) for _ in range(3)]
+    assert serials == [1, 2, 3]
+    replayed: LetterRegister | None = None
+    for domain_event in register.collect_events():
+        replayed = domain_event.mutate(replayed)
+    assert replayed is not None
+    assert replayed.last_serial == 3
+    assert replayed.assign(str(uuid4())) == 4
+    assert register_id("DKISP", 2027) != register_id("DKISP", 2026)
