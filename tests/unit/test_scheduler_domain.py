@@ -103,7 +103,15 @@ def _alternatives(bookings: list[Booking], start: datetime, end: datetime, **kw:
         return [b for b in bookings if b.overlaps(lo, hi)]
 
     return find_alternatives(
-        [SMALL], between, start, end, 50, BUFFER, tz=WITA, now=NOW, **kw  # type: ignore[arg-type]
+        [SMALL],
+        between,
+        start,
+        end,
+        50,
+        BUFFER,
+        tz=WITA,
+        now=NOW,
+        **kw,  # type: ignore[arg-type]
     )
 
 
