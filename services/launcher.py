@@ -173,9 +173,9 @@ class System:
         wait_http(self.urls[name] + health, child, 60)
         return child
 
-    def restart(self, name: str) -> Child:
+    def restart(self, name: str, extra_env: Mapping[str, str] | None = None) -> Child:
         self.children[name].stop()
-        return self.start_service(name)
+        return self.start_service(name, extra_env)
 
     def stop(self) -> None:
         for name in reversed(list(self.children)):

@@ -1,0 +1,98 @@
+"""Crashes: a consumer SIGKILLed mid-flow, a relay killed around its publish."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+
+import httpx
+import nats
+
+from services.intake.domain import request_id_for
+from services.launcher import System
+from shared import subjects
+from tests.e2e.harness import file_request, login, wait_until
+from tests.e2e.test_procedure import case_of, events_of, future_slot, types
+from tests.integration.test_intake_application import submission
+
+
+def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repeats(
+    system: System,
+) -> None:
+    opd, kadis, kabid, subko, staf = (
+        login(system, u) for u in ("opd.dinkes", "kadis", "kabid", "subko", "staf"))
+    start, end = future_slot(20, 8)
+    request_id = file_request(opd, start=start, end=end, participants=80)
+    wait_until(lambda: case_of(kadis, request_id), what="case opened")
+    kadis.dispose(request_id, "kabid")
+    # The scheduler dies (SIGKILL) before the case reaches it; the disposition goes on.
+    system.children["scheduler"].kill()
+    kabid.dispose(request_id, "subkoordinator")
+    time.sleep(0.5)
+    assert "SlotChecked" not in types(events_of(system, request_id))
+    system.start_service("scheduler")
+    wait_until(lambda: "SlotChecked" in types(events_of(system, request_id)), what="SlotChecked")
+    subko.dispose(request_id, "staf")
+    # Now the disposition service dies while the meeting is created.
+    system.children["disposition"].kill()
+    staf.when_ready("POST", "scheduler", "/api/v1/meetings", json={"request_id": request_id})
+    system.start_service("disposition")
+    staf.dispose(request_id, "subkoordinator")
+    letter = subko.when_ready("POST", "letters", "/api/v1/letters",
+                              json={"request_id": request_id})
+    subko.dispose(request_id, "kabid", letter_id=letter["letter_id"])
+    system.children["letters"].kill()
+    kabid.dispose(request_id, "kadis")
+    system.start_service("letters")
+    kadis.when_ready("POST", "letters", f"/api/v1/letters/{letter['letter_id']}/send")
+    opd.when_ready("POST", "letters", f"/api/v1/letters/{letter['letter_id']}/receipt")
+    wait_until(lambda: "CaseClosed" in types(events_of(system, request_id)), what="CaseClosed")
+    time.sleep(1.0)  # anything recorded twice would show up by now
+    counts = Counter(types(events_of(system, request_id)))
+    assert counts == Counter({"RequestSubmitted": 1, "Disposed": 6, "SlotChecked": 1,
+                              "MeetingCreated": 1, "LetterDrafted": 1, "LetterSent": 1,
+                              "LetterReceived": 1, "CaseClosed": 1}), counts
+    history = kadis.ok("GET", "disposition", f"/api/v1/cases/{request_id}/history")
+    steps = history["steps"] if isinstance(history, dict) else history
+    assert sorted(s["sop_step"] for s in steps if s["sop_step"] != 7) == [
+        1, 2, 3, 4, 5, 6, 8, 9, 10]
+
+
+def _relay_crash(system: System, failpoint: str) -> None:
+    system.restart("intake", {"SIVICON_FAILPOINTS": failpoint})
+    client_ref = f"FAULT-{failpoint}"
+    body = json.dumps(submission(client_ref)).encode()
+
+    async def send() -> None:
+        nc = await nats.connect(system.nats_url)
+        await nc.jetstream().publish(subjects.inbound_subject("DINKES"), body,
+                                     headers={"Nats-Msg-Id": client_ref})
+        await nc.close()
+
+    asyncio.run(send())  # intake saves the request, then its relay dies
+    request_id = str(request_id_for("DINKES", client_ref))
+    intake = system.children["intake"]
+    wait_until(lambda: not intake.alive(), what=f"intake to die at {failpoint}")
+    assert intake.process.returncode == 137
+    published = types(events_of(system, request_id))
+    assert published == ([] if failpoint == "relay_before_publish" else ["RequestSubmitted"])
+    system.start_service("intake")
+    wait_until(lambda: "RequestSubmitted" in types(events_of(system, request_id)),
+               what="RequestSubmitted after restart")
+    time.sleep(1.0)
+    assert types(events_of(system, request_id)).count("RequestSubmitted") == 1
+    health = httpx.get(system.urls["intake"] + "/api/v1/health").json()
+    if failpoint == "relay_after_publish":
+        assert health["relay"]["duplicates"] >= 1
+
+
+def test_relay_killed_between_save_and_publish_publishes_once_after_restart(
+    system: System,
+) -> None:
+    _relay_crash(system, "relay_before_publish")
+
+
+def test_relay_killed_after_publish_before_recording_is_deduplicated(system: System) -> None:
+    _relay_crash(system, "relay_after_publish")
