@@ -223,8 +223,9 @@ class LettersApplication(ServiceApplication):
     def _send_once(self, letter_id: UUID, actor: dict[str, Any]) -> dict[str, Any]:
         letter = self._letter(letter_id)
         file: RequestFile = self.repository.get(UUID(letter.request_id))
-        file.check_may_send(str(letter_id), letter.kind, actor)
+        file.check_sender(letter.kind, actor)
         letter.check_is_draft()
+        file.check_may_send(str(letter_id), letter.kind, actor)
         sent_at = self.clock()
         year = sent_at.astimezone(self.office.zone).year
         register: LetterRegister | None = self.get_or_none(register_id(self.office.unit_code, year))

@@ -169,12 +169,25 @@ class RequestFile(Aggregate):
         self.letter_ids.append(letter_id)
         self.current_letter_id = letter_id
 
+    def check_sender(self, kind: str, actor: dict[str, Any]) -> None:
+        """Kadis (or a Plt) sends the meeting reply; the Sub-coordinator the schedule-full one."""
+        if kind == MEETING_PROVIDED and effective_role(actor) != "kadis":
+            raise _wrong_role("kadis", actor, "signing and sending the reply", "surat dikirim")
+        if kind != MEETING_PROVIDED and effective_role(actor) != "subkoordinator":
+            raise _wrong_role(
+                "subkoordinator", actor, "sending the schedule-full reply", "surat dikirim"
+            )
+
     def check_may_send(self, letter_id: str, kind: str, actor: dict[str, Any]) -> None:
         """Who may send which kind, and when (403 wrong role, 409 out of order)."""
+        self.check_sender(kind, actor)
+        self.check_open()
+        if self.sent_letter_id is not None:
+            raise OutOfOrder(
+                "the reply to this request was already sent",
+                "surat tanggapan untuk permohonan ini sudah dikirim",
+            )
         if kind == MEETING_PROVIDED:
-            if effective_role(actor) != "kadis":
-                raise _wrong_role("kadis", actor, "signing and sending the reply", "surat dikirim")
-            self.check_open()
             if self.meeting is None:
                 raise OutOfOrder(
                     "the meeting in this letter was cancelled",
@@ -190,22 +203,11 @@ class RequestFile(Aggregate):
                     "this is not the draft that went up to Kabid",
                     "surat ini bukan konsep yang diteruskan ke Kabid",
                 )
-        else:
-            if effective_role(actor) != "subkoordinator":
-                raise _wrong_role(
-                    "subkoordinator", actor, "sending the schedule-full reply", "surat dikirim"
-                )
-            self.check_open()
-            if not self.full_reply_allowed:
-                raise OutOfOrder(
-                    "the schedule-full reply may be sent only after the case went to the agency "
-                    "(SOP step 4)",
-                    "surat jadwal penuh hanya dapat dikirim setelah disposisi ke OPD (langkah 4)",
-                )
-        if self.sent_letter_id is not None:
+        elif not self.full_reply_allowed:
             raise OutOfOrder(
-                "the reply to this request was already sent",
-                "surat tanggapan untuk permohonan ini sudah dikirim",
+                "the schedule-full reply may be sent only after the case went to the agency "
+                "(SOP step 4)",
+                "surat jadwal penuh hanya dapat dikirim setelah disposisi ke OPD (langkah 4)",
             )
 
     @event("LetterSentNoted")

@@ -120,7 +120,12 @@ def test_the_draft_is_marked_and_has_no_number_or_signature() -> None:
 
 
 def test_an_acting_head_signs_as_plt_without_the_heads_nip() -> None:
-    plt = {"username": "kabid", "name": "Ir. Budi Santoso", "role": "kabid", "on_behalf_of": "kadis"}
+    plt = {
+        "username": "kabid",
+        "name": "Ir. Budi Santoso",
+        "role": "kabid",
+        "on_behalf_of": "kadis",
+    }
     text = text_of(final(signer=plt))
     assert "Plt. Kepala Dinas" in text
     assert "Ir. Budi Santoso" in text

@@ -1,0 +1,458 @@
+"""The letters application over SQLite and PostgreSQL: from the facts to a signed, numbered,
+received reply, and what it publishes."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from services.letters.application import LettersApplication, to_integration
+from shared.documents import DocumentStore, sha256_of
+from shared.errors import Forbidden, NotFound, OutOfOrder
+from shared.events import (
+    Actor,
+    Conflict,
+    Disposed,
+    IntegrationEvent,
+    LetterDrafted,
+    LetterReceived,
+    LetterRef,
+    LetterSent,
+    MeetingCreated,
+    MeetingWish,
+    Requester,
+    RequestSubmitted,
+    RequestWithdrawn,
+    Slot,
+    SlotChecked,
+)
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+START = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 09.00 WITA
+END = START + timedelta(hours=2)
+
+
+def person(role: str, opd_code: str | None = None, on_behalf_of: str | None = None) -> Actor:
+    names = {"subkoordinator": "Andi Pratama", "kadis": "Dr. H. Kadis", "kabid": "Ir. Budi"}
+    return Actor(
+        username=f"{role}.{opd_code or 'dkisp'}",
+        name=names.get(role, role.title()),
+        role=role,
+        on_behalf_of=on_behalf_of,
+        opd_code=opd_code,
+    )
+
+
+SUBKO = person("subkoordinator")
+KADIS = person("kadis")
+KABID = person("kabid")
+STAF = person("staf")
+DINKES = person("opd", "DINKES")
+DISDIK = person("opd", "DISDIK")
+
+
+# --------------------------------------------------------------------------- upstream events
+
+
+def submitted(request_id: UUID, opd_code: str = "DINKES") -> RequestSubmitted:
+    return RequestSubmitted(
+        request_id=request_id,
+        agenda_number="000.1.1/0001/DKISP",
+        agenda_year=2026,
+        agenda_seq=1,
+        opd_code=opd_code,
+        opd_name="Dinas Kesehatan",
+        channel="http",
+        client_ref=None,
+        requester=Requester(
+            name="dr. Sri Wahyuni",
+            position="Kepala Dinas Kesehatan",
+            phone="+62 811 555 0101",
+            email="dinkes@tarakankota.go.id",
+        ),
+        letter=LetterRef(
+            number="800/412/DINKES",
+            date=date(2026, 11, 27),
+            subject="Permohonan Fasilitas Zoom Meeting Rapat Koordinasi Posyandu",
+        ),
+        meeting=MeetingWish(
+            topic="Rapat Koordinasi Posyandu", start=START, end=END, participants=150
+        ),
+        submitted_by=person("opd", opd_code),
+        submitted_at=T0,
+    )
+
+
+def slot_checked(request_id: UUID, *, available: bool) -> SlotChecked:
+    return SlotChecked(
+        request_id=request_id,
+        available=available,
+        host_account_id="zoom-1" if available else None,
+        host_account_name="Zoom 1" if available else None,
+        capacity=300 if available else None,
+        start=START,
+        end=END,
+        participants=150,
+        buffer_minutes=15,
+        conflicts=[]
+        if available
+        else [Conflict(request_id=uuid4(), host_account_id="zoom-1", start=START, end=END)],
+        alternatives=[]
+        if available
+        else [
+            Slot(
+                host_account_id="zoom-1",
+                start=START + timedelta(hours=4),
+                end=END + timedelta(hours=4),
+            )
+        ],
+        checked_at=T0,
+    )
+
+
+def meeting_created(request_id: UUID, meeting_id: str = "81234567890") -> MeetingCreated:
+    return MeetingCreated(
+        request_id=request_id,
+        provider="zoom",
+        meeting_id=meeting_id,
+        passcode="Xy7Qa2",
+        join_url=f"https://zoom.us/j/{meeting_id}?pwd=abc",
+        host_account_id="zoom-1",
+        host_email="zoom1@tarakankota.go.id",
+        topic="Rapat Koordinasi Posyandu",
+        start=START,
+        end=END,
+        created_via="api",
+        created_by=STAF,
+        created_at=T0,
+    )
+
+
+def disposed(
+    request_id: UUID, step: int, to_role: str, letter_id: UUID | str | None = None
+) -> Disposed:
+    by = {4: SUBKO, 6: STAF, 7: SUBKO, 8: KABID}.get(step, KADIS)
+    return Disposed(
+        request_id=request_id,
+        sop_step=step,
+        by=by,
+        to_role=to_role,
+        instruction="Proses lebih lanjut",
+        letter_id=UUID(str(letter_id)) if letter_id else None,
+        disposed_at=T0,
+    )
+
+
+def withdrawn(request_id: UUID) -> RequestWithdrawn:
+    return RequestWithdrawn(
+        request_id=request_id, reason="acara dibatalkan", withdrawn_by=DINKES, withdrawn_at=T0
+    )
+
+
+_positions = itertools.count(1)
+
+
+def feed(
+    app: LettersApplication, event: IntegrationEvent, tracking: Tracking | None = None
+) -> None:
+    """Hand an event to the application as the consumer does."""
+    note: Callable[..., None] = {
+        RequestSubmitted: app.note_request,
+        SlotChecked: app.note_slot,
+        MeetingCreated: app.note_meeting,
+        Disposed: app.note_disposed,
+        RequestWithdrawn: app.note_withdrawn,
+    }[type(event)]
+    note(
+        event.model_dump(mode="json"),
+        caused_by=str(uuid4()),
+        tracking=tracking or Tracking("test", next(_positions)),
+    )
+
+
+def ready_for_kadis(app: LettersApplication, request_id: UUID) -> str:
+    """Steps 1 to 8 of the meeting branch as seen by letters; returns the drafted letter's ID."""
+    feed(app, submitted(request_id))
+    feed(app, slot_checked(request_id, available=True))
+    feed(app, meeting_created(request_id))
+    letter_id = str(app.draft(request_id, SUBKO.model_dump())["letter_id"])
+    feed(app, disposed(request_id, 7, "kabid", letter_id))
+    feed(app, disposed(request_id, 8, "kadis"))
+    return letter_id
+
+
+def published(app: LettersApplication) -> list[IntegrationEvent]:
+    out: list[IntegrationEvent] = []
+    for notification in app.recorder.select_notifications(1, 1000):
+        out.extend(to_integration(app.mapper.to_domain_event(notification)))
+    return out
+
+
+class Clock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def documents(tmp_path: Path) -> DocumentStore:
+    return DocumentStore(tmp_path / "documents")
+
+
+def make_app(
+    store_env: dict[str, str], documents: DocumentStore, clock: Clock
+) -> LettersApplication:
+    return LettersApplication(
+        env={**store_env, "SQLITE_LOCK_TIMEOUT": "20"},
+        documents=documents,
+        verification_base="http://portal.test/verifikasi/",
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(store_env: dict[str, str], documents: DocumentStore, clock: Clock) -> LettersApplication:
+    return make_app(store_env, documents, clock)
+
+
+# --------------------------------------------------------------------------- the meeting branch
+
+
+def test_meeting_reply_from_draft_to_receipt(
+    app: LettersApplication, documents: DocumentStore
+) -> None:
+    request_id = uuid4()
+    feed(app, submitted(request_id))
+    feed(app, slot_checked(request_id, available=True))
+    feed(app, meeting_created(request_id))
+
+    with pytest.raises(Forbidden):
+        app.draft(request_id, KABID.model_dump())
+    draft = app.draft(request_id, SUBKO.model_dump())
+    letter_id = UUID(draft["letter_id"])
+    assert draft["kind"] == "meeting_provided"
+    assert draft["status"] == "draft"
+    assert draft["number"] is None
+    assert sha256_of(documents.get(draft["draft_sha256"])) == draft["draft_sha256"]
+
+    with pytest.raises(Forbidden):
+        app.send(letter_id, KABID.model_dump())
+    with pytest.raises(OutOfOrder, match="step 8"):
+        app.send(letter_id, KADIS.model_dump())
+    with pytest.raises(OutOfOrder, match="not been sent"):
+        app.receive(letter_id, DINKES.model_dump())
+
+    feed(app, disposed(request_id, 7, "kabid", letter_id))
+    feed(app, disposed(request_id, 8, "kadis"))
+    sent = app.send(letter_id, KADIS.model_dump())
+    assert sent["number"] == "000.1.2/0001/DKISP"
+    assert sent["status"] == "sent"
+    assert sent["verification_url"] == f"http://portal.test/verifikasi/{letter_id}"
+    pdf, filename = app.letter_pdf(letter_id, DINKES.model_dump())
+    assert sha256_of(pdf) == sent["pdf_sha256"]
+    assert filename == "000.1.2-0001-DKISP.pdf"
+    with pytest.raises(OutOfOrder, match="already sent"):
+        app.send(letter_id, KADIS.model_dump())
+
+    verified = app.verify(letter_id)
+    assert verified["number"] == "000.1.2/0001/DKISP"
+    assert verified["pdf_sha256"] == sent["pdf_sha256"]
+    assert verified["signer_name"] == "Dr. H. Kadis"
+    assert verified["date"] == "2026-12-01"
+
+    with pytest.raises(Forbidden):
+        app.receive(letter_id, DISDIK.model_dump())
+    received = app.receive(letter_id, DINKES.model_dump())
+    assert received["status"] == "received"
+    with pytest.raises(OutOfOrder, match="already acknowledged"):
+        app.receive(letter_id, DINKES.model_dump())
+
+    events = published(app)
+    assert [type(e) for e in events] == [LetterDrafted, LetterSent, LetterReceived]
+    drafted, letter_sent, letter_received = events
+    assert isinstance(drafted, LetterDrafted)
+    assert drafted.request_id == request_id
+    assert drafted.drafted_by == SUBKO
+    assert drafted.draft_sha256 == draft["draft_sha256"]
+    assert isinstance(letter_sent, LetterSent)
+    assert letter_sent.pdf_sha256 == sha256_of(pdf)
+    assert letter_sent.signer == KADIS
+    assert letter_sent.channels == ["portal"]
+    assert letter_sent.number == "000.1.2/0001/DKISP"
+    assert isinstance(letter_received, LetterReceived)
+    assert letter_received.received_by == DINKES
+
+
+def test_an_acting_head_may_sign(app: LettersApplication) -> None:
+    request_id = uuid4()
+    letter_id = UUID(ready_for_kadis(app, request_id))
+    plt = person("kabid", on_behalf_of="kadis")
+    sent = app.send(letter_id, plt.model_dump())
+    assert sent["signer"]["on_behalf_of"] == "kadis"
+    assert app.verify(letter_id)["signer_jabatan"].startswith("Plt. Kepala Dinas")
+
+
+# --------------------------------------------------------------------------- schedule full
+
+
+def test_schedule_full_reply_is_drafted_and_sent_by_the_subcoordinator(
+    app: LettersApplication,
+) -> None:
+    request_id = uuid4()
+    feed(app, submitted(request_id))
+    feed(app, slot_checked(request_id, available=False))
+    with pytest.raises(OutOfOrder, match="no reply can be drafted yet"):
+        app.draft(request_id, SUBKO.model_dump())
+    feed(app, disposed(request_id, 4, "opd"))
+    draft = app.draft(request_id, SUBKO.model_dump())
+    assert draft["kind"] == "schedule_full"
+    assert draft["alternatives"] == [
+        {
+            "start": (START + timedelta(hours=4)).isoformat().replace("+00:00", "Z"),
+            "end": (END + timedelta(hours=4)).isoformat().replace("+00:00", "Z"),
+        }
+    ]
+    letter_id = UUID(draft["letter_id"])
+    with pytest.raises(Forbidden):
+        app.send(letter_id, KADIS.model_dump())
+    sent = app.send(letter_id, SUBKO.model_dump())
+    assert sent["number"] == "000.1.2/0001/DKISP"
+    assert app.receive(letter_id, DINKES.model_dump())["status"] == "received"
+
+
+# --------------------------------------------------------------------------- redrafts
+
+
+def test_a_new_draft_supersedes_the_unsent_one_until_it_goes_up(app: LettersApplication) -> None:
+    request_id = uuid4()
+    feed(app, submitted(request_id))
+    feed(app, slot_checked(request_id, available=True))
+    feed(app, meeting_created(request_id, "111"))
+    first = app.draft(request_id, SUBKO.model_dump())["letter_id"]
+    feed(app, meeting_created(request_id, "222"))  # the meeting was re-created
+    second = app.draft(request_id, SUBKO.model_dump())
+    assert second["meeting"]["meeting_id"] == "222"
+    listed = app.letters_of(request_id, STAF.model_dump())
+    assert [x["status"] for x in listed] == ["superseded", "draft"]
+    assert listed[0]["superseded_by"] == second["letter_id"]
+
+    feed(app, disposed(request_id, 7, "kabid", second["letter_id"]))
+    feed(app, disposed(request_id, 8, "kadis"))
+    with pytest.raises(OutOfOrder, match="replaced"):
+        app.send(UUID(first), KADIS.model_dump())
+    with pytest.raises(OutOfOrder, match="already went up"):
+        app.draft(request_id, SUBKO.model_dump())
+    assert app.send(UUID(second["letter_id"]), KADIS.model_dump())["status"] == "sent"
+
+
+def test_no_draft_for_unknown_or_withdrawn_requests(app: LettersApplication) -> None:
+    with pytest.raises(NotFound):
+        app.draft(uuid4(), SUBKO.model_dump())
+    request_id = uuid4()
+    letter_id = UUID(ready_for_kadis(app, request_id))
+    feed(app, withdrawn(request_id))
+    with pytest.raises(OutOfOrder, match="withdrawn"):
+        app.send(letter_id, KADIS.model_dump())
+    with pytest.raises(NotFound):
+        app.send(uuid4(), KADIS.model_dump())
+
+
+# --------------------------------------------------------------------------- idempotency
+
+
+def test_a_redelivered_event_has_no_second_effect(app: LettersApplication) -> None:
+    request_id = uuid4()
+    tracking = Tracking("SIVICON@test", 41)
+    feed(app, submitted(request_id), tracking)
+    assert app.has_tracking(tracking)
+    with pytest.raises(IntegrityError):
+        feed(app, submitted(request_id), tracking)
+    before = len(app.recorder.select_notifications(1, 1000))
+    # The same fact arriving again under another position (a republished copy) changes nothing.
+    feed(app, submitted(request_id))
+    feed(app, disposed(request_id, 8, "kadis"))
+    feed(app, disposed(request_id, 8, "kadis"))
+    feed(app, disposed(request_id, 3, "subkoordinator"))
+    after = len(app.recorder.select_notifications(1, 1000))
+    assert after == before + 1  # only ReadyForSignature, once
+    assert app.request_status(request_id, STAF.model_dump())["ready_for_signature"] is True
+
+
+# --------------------------------------------------------------------------- the register
+
+
+def test_numbers_are_gap_free_under_concurrent_senders(
+    store_env: dict[str, str], documents: DocumentStore, clock: Clock
+) -> None:
+    first = make_app(store_env, documents, clock)
+    second = make_app(store_env, documents, clock)
+    letters = [ready_for_kadis(first, uuid4()) for _ in range(6)]
+    results: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(letters))
+
+    def sign(application: LettersApplication, letter_id: str) -> None:
+        barrier.wait()
+        try:
+            results.append(application.send(UUID(letter_id), KADIS.model_dump())["number"])
+        except BaseException as exc:  # reported below, the test fails on it
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=sign, args=(first if i % 2 else second, letter_id))
+        for i, letter_id in enumerate(letters)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [f"000.1.2/{n:04d}/DKISP" for n in range(1, 7)]
+
+
+def test_numbering_restarts_with_the_year_in_wita(app: LettersApplication, clock: Clock) -> None:
+    clock.now = datetime(2026, 12, 31, 15, 0, tzinfo=UTC)  # 23.00 WITA, still 2026
+    last_of_2026 = app.send(UUID(ready_for_kadis(app, uuid4())), KADIS.model_dump())
+    clock.now = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # 00.30 WITA, 1 January 2027
+    first_of_2027 = app.send(UUID(ready_for_kadis(app, uuid4())), KADIS.model_dump())
+    assert last_of_2026["number"] == "000.1.2/0001/DKISP"
+    assert first_of_2027["number"] == "000.1.2/0001/DKISP"
+    assert app.verify(UUID(first_of_2027["letter_id"]))["date"] == "2027-01-01"
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def test_an_agency_reads_only_its_own_sent_letters(app: LettersApplication) -> None:
+    request_id = uuid4()
+    letter_id = UUID(ready_for_kadis(app, request_id))
+    with pytest.raises(NotFound):
+        app.letter(letter_id, DINKES.model_dump())  # a draft is the office's working paper
+    assert app.letters_of(request_id, DINKES.model_dump()) == []
+    with pytest.raises(NotFound):
+        app.verify(letter_id)
+    assert app.letter(letter_id, person("auditor").model_dump())["status"] == "draft"
+    with pytest.raises(Forbidden):
+        app.letter(letter_id, person("admin").model_dump())
+
+    app.send(letter_id, KADIS.model_dump())
+    assert app.letter(letter_id, DINKES.model_dump())["number"] == "000.1.2/0001/DKISP"
+    assert len(app.letters_of(request_id, DINKES.model_dump())) == 1
+    with pytest.raises(Forbidden):
+        app.letter(letter_id, DISDIK.model_dump())
+    with pytest.raises(Forbidden):
+        app.letters_of(request_id, DISDIK.model_dump())
