@@ -1,0 +1,91 @@
+"""The portal's own API: logging in, who am I, and the user list for administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.portal.users import LoginThrottle, public_view
+from shared.auth import ROLE_NAMES, UserDirectory, issue_token, require_role
+from shared.errors import NotAuthenticated
+from shared.events import Actor
+from shared.httpapi import CurrentActor
+from shared.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["portal"])
+
+
+def get_directory(request: Request) -> UserDirectory:
+    directory: UserDirectory = request.app.state.users
+    return directory
+
+
+def get_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DirectoryDep = Annotated[UserDirectory, Depends(get_directory)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+    acting: bool = False
+
+
+def role_name(actor: Actor) -> str:
+    """The role in Indonesian as the page shows it, e.g. ``Plt. Kepala Dinas``."""
+    own = ROLE_NAMES.get(actor.role, actor.role)
+    if actor.on_behalf_of:
+        return f"Plt. {ROLE_NAMES.get(actor.on_behalf_of, actor.on_behalf_of)} ({own})"
+    return own
+
+
+def user_view(actor: Actor) -> dict[str, Any]:
+    return {**actor.model_dump(), "role_name": role_name(actor)}
+
+
+@router.post("/auth/login")
+def login(body: Login, directory: DirectoryDep, throttle: ThrottleDep,
+          settings: SettingsDep) -> dict[str, Any]:
+    """Log in with username and password (optionally as Plt/Plh); returns a bearer token."""
+    throttle.check(body.username)
+    try:
+        actor = directory.authenticate(body.username, body.password, acting=body.acting)
+    except NotAuthenticated:
+        throttle.failed(body.username)
+        raise
+    throttle.succeeded(body.username)
+    ttl = settings.token_ttl_minutes * 60
+    return {
+        "token": issue_token(settings.secret, actor, ttl),
+        "token_type": "bearer",
+        "expires_in": ttl,
+        "user": user_view(actor),
+    }
+
+
+@router.get("/me")
+def me(actor: CurrentActor) -> dict[str, Any]:
+    """The logged-in user, as their token says."""
+    return user_view(actor)
+
+
+@router.get("/users")
+def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, str | None]]:
+    """Every account, without password hashes (administrators only)."""
+    require_role(actor, "admin")
+    return [public_view(user) for user in sorted(directory.load().values(),
+                                                 key=lambda u: u.username)]

@@ -1,0 +1,143 @@
+"""Who may log in to the portal: the demo users seeded on first start, and the brute-force guard.
+
+The accounts themselves live in :class:`shared.auth.UserDirectory` (a JSON file under the data
+directory, scrypt hashes); this module only adds what the portal needs on top of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+
+from shared.auth import User, UserDirectory, hash_password
+from shared.errors import SiviconError
+
+DEMO_PASSWORD = "sivicon-demo"  # noqa: S105 - printed by `sivicon up`; demo data is refused in production
+
+_KADIS_JABATAN = "Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"
+
+# username, name, role, opd_code, acting_for, jabatan, pangkat, nip
+_DEMO_ROWS: tuple[tuple[str, str, str, str | None, str | None, str, str, str], ...] = (
+    ("opd.dinkes", "dr. Sri Wahyuni", "opd", "DINKES", None,
+     "Kepala Dinas Kesehatan", "Pembina Tingkat I (IV/b)", "19720314 199803 2 004"),
+    ("opd.disdik", "Drs. Muhammad Yusuf, M.Pd", "opd", "DISDIK", None,
+     "Kepala Dinas Pendidikan", "Pembina Tingkat I (IV/b)", "19700821 199603 1 002"),
+    ("kadis", "Hendrik Arfandi, AP., M.Si", "kadis", None, None,
+     _KADIS_JABATAN, "Pembina Utama Muda (IV/c)", "19750516 199501 1 001"),
+    ("kabid", "Ir. Bambang Setiawan, M.T", "kabid", None, None,
+     "Kepala Bidang Aplikasi dan Informatika", "Pembina (IV/a)", "19780912 200312 1 003"),
+    ("subko", "Rina Marlina, S.Kom", "subkoordinator", None, None,
+     "Sub Koordinator Pengelolaan e-Government", "Penata Tingkat I (III/d)",
+     "19850307 201001 2 012"),
+    ("staf", "Andi Pratama, S.Kom", "staf", None, None,
+     "Pranata Komputer Ahli Pertama", "Penata Muda (III/a)", "19940620 202012 1 007"),
+    ("operator", "Yusuf Hidayat, A.Md", "operator", None, None,
+     "Operator Sistem Informasi", "Pengatur (II/c)", "19960105 202203 1 004"),
+    ("auditor", "Dewi Lestari, S.E., Ak", "auditor", None, None,
+     "Auditor Inspektorat Daerah", "Penata (III/c)", "19880423 201101 2 009"),
+    ("admin", "Administrator SIVICON", "admin", None, None, "Administrator Sistem", "", ""),
+    ("plt.kadis", "Drs. Syamsul Bahri, M.Si", "kabid", None, "kadis",
+     f"Plt. {_KADIS_JABATAN}", "Pembina (IV/a)", "19760218 199803 1 005"),
+)
+
+
+def demo_users() -> list[User]:
+    """One demo account per role (and a Plt for Kadis), without password hashes."""
+    return [
+        User(username=u, name=n, role=r, password_hash="", opd_code=o, acting_for=a,
+             jabatan=j, pangkat=p, nip=nip)
+        for u, n, r, o, a, j, p, nip in _DEMO_ROWS
+    ]
+
+
+def seed_demo_users(directory: UserDirectory, password: str = DEMO_PASSWORD) -> list[str]:
+    """Add the missing demo users (existing accounts are never touched); returns those added."""
+    users = directory.load()
+    added = [
+        replace(user, password_hash=hash_password(password))
+        for user in demo_users()
+        if user.username not in users
+    ]
+    if added:
+        directory.save([*users.values(), *added])
+    return [user.username for user in added]
+
+
+def public_view(user: User) -> dict[str, str | None]:
+    """A user as administrators may see it: everything except the password hash."""
+    return {
+        "username": user.username,
+        "name": user.name,
+        "role": user.role,
+        "opd_code": user.opd_code,
+        "acting_for": user.acting_for,
+        "nip": user.nip,
+        "jabatan": user.jabatan,
+        "pangkat": user.pangkat,
+    }
+
+
+# --------------------------------------------------------------------------- brute-force guard
+
+
+class TooManyAttempts(SiviconError):
+    status = 429
+    code = "too_many_attempts"
+
+
+class LoginThrottle:
+    """Refuses a username after ``max_failures`` wrong passwords within ``window_seconds``.
+
+    Kept in memory: a restart forgets the count, which is acceptable for a guard that only has to
+    make guessing slow. Keys are case-folded so that ``KADIS`` and ``kadis`` count together.
+    """
+
+    def __init__(
+        self,
+        max_failures: int = 10,
+        window_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, username: str) -> None:
+        """Raise :class:`TooManyAttempts` while ``username`` is locked out."""
+        with self._lock:
+            now = self.clock()
+            self._forget_old(now)
+            failures = self._failures.get(username.casefold())
+            if failures is None or len(failures) < self.max_failures:
+                return
+            wait = max(1, int(failures[0] + self.window_seconds - now + 0.999))
+        minutes = (wait + 59) // 60
+        raise TooManyAttempts(
+            f"too many failed logins for {username!r}; try again in {wait} seconds",
+            f"terlalu banyak percobaan masuk yang gagal untuk {username}; "
+            f"coba lagi dalam {minutes} menit",
+        )
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            now = self.clock()
+            self._forget_old(now)
+            self._failures.setdefault(username.casefold(), deque()).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username.casefold(), None)
+
+    def _forget_old(self, now: float) -> None:
+        horizon = now - self.window_seconds
+        for key in list(self._failures):
+            failures = self._failures[key]
+            while failures and failures[0] <= horizon:
+                failures.popleft()
+            if not failures:
+                del self._failures[key]
