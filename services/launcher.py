@@ -157,7 +157,7 @@ class System:
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
 
-    def start_service(self, name: str) -> Child:
+    def start_service(self, name: str, extra_env: Mapping[str, str] | None = None) -> Child:
         argv = [sys.executable, "-m", "services.cli", "run", name]
         if name == "fakezoom":
             argv = [
@@ -167,7 +167,7 @@ class System:
                 "--port",
                 str(_port(self.urls["fakezoom"])),
             ]
-        child = spawn(name, argv, self.env, self.log_dir)
+        child = spawn(name, argv, {**self.env, **(extra_env or {})}, self.log_dir)
         self.children[name] = child
         health = "/healthz" if name == "fakezoom" else "/api/v1/health"
         wait_http(self.urls[name] + health, child, 60)

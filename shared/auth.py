@@ -105,8 +105,8 @@ class User:
         return Actor(
             username=self.username,
             name=self.name,
-            role=self.role,  # type: ignore[arg-type]
-            on_behalf_of=self.acting_for if acting else None,  # type: ignore[arg-type]
+            role=self.role,
+            on_behalf_of=self.acting_for if acting else None,
             opd_code=self.opd_code,
         )
 

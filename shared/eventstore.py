@@ -61,9 +61,8 @@ class ServiceApplication(Application[UUID]):
         return recordings
 
     def has_tracking(self, tracking: Tracking) -> bool:
-        return bool(
-            self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id)
-        )
+        recorder: Any = self.recorder
+        return bool(recorder.has_tracking_id(tracking.application_name, tracking.notification_id))
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
         try:

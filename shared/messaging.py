@@ -284,7 +284,7 @@ class DurableConsumer:
         try:
             info = await self.js.consumer_info(subjects.STREAM, self.durable)
             if sorted(info.config.filter_subjects or []) != sorted(self.filter_subjects):
-                await self.js.update_consumer(subjects.STREAM, config)
+                await self.js.add_consumer(subjects.STREAM, config)  # updates in place
         except NotFoundError:
             await self.js.add_consumer(subjects.STREAM, config)
         self._tracking_name = await tracking_name(self.js)

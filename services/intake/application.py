@@ -338,12 +338,13 @@ class IntakeApplication(ServiceApplication):
         self, opd_code: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Requests newest first; ``opd_code`` limits to one agency."""
-        topic = f"{Request.Submitted.__module__}:{Request.Submitted.__qualname__}"
+        submitted = Request.Submitted  # type: ignore[attr-defined]
+        topic = f"{submitted.__module__}:{submitted.__qualname__}"
         ids: list[UUID] = []
         start = 1
         while True:
             page = self.recorder.select_notifications(start, 500, topics=[topic])
-            ids.extend(n.originator_id for n in page)
+            ids.extend(UUID(str(n.originator_id)) for n in page)
             if len(page) < 500:
                 break
             start = page[-1].id + 1
@@ -373,7 +374,7 @@ class IntakeApplication(ServiceApplication):
 
 def to_integration(domain_event: Any) -> list[IntegrationEvent]:
     """Intake's stored events, as the rest of the system sees them."""
-    if isinstance(domain_event, Request.Submitted):
+    if isinstance(domain_event, Request.Submitted):  # type: ignore[attr-defined]
         e = domain_event
         return [RequestSubmitted(
             request_id=e.originator_id,
@@ -390,14 +391,14 @@ def to_integration(domain_event: Any) -> list[IntegrationEvent]:
             submitted_by=Actor.model_validate(e.submitted_by),
             submitted_at=e.timestamp,
         )]
-    if isinstance(domain_event, Request.Withdrawn):
+    if isinstance(domain_event, Request.Withdrawn):  # type: ignore[attr-defined]
         return [RequestWithdrawn(
             request_id=domain_event.originator_id,
             reason=domain_event.reason,
             withdrawn_by=Actor.model_validate(domain_event.by),
             withdrawn_at=domain_event.timestamp,
         )]
-    if isinstance(domain_event, Rejection.Recorded):
+    if isinstance(domain_event, Rejection.Recorded):  # type: ignore[attr-defined]
         return [RequestRejected(
             request_id=domain_event.originator_id,
             client_ref=domain_event.client_ref,
