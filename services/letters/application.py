@@ -133,9 +133,12 @@ class LettersApplication(ServiceApplication):
     def note_meeting_cancelled(
         self, event: dict[str, Any], *, caused_by: str | None, tracking: Tracking | None
     ) -> None:
-        file = self._file(UUID(event["request_id"]))
         meeting_id = event.get("meeting_id")
-        if meeting_id and meeting_id not in file.cancelled_meeting_ids:
+        if not meeting_id:  # a hold released, no meeting: nothing printed changes
+            self.save_tracked(tracking=tracking)
+            return
+        file = self._file(UUID(event["request_id"]))
+        if meeting_id not in file.cancelled_meeting_ids:
             file.note_meeting_cancelled(meeting_id, caused_by)
         self.save_tracked(file, tracking=tracking)
 
@@ -143,8 +146,11 @@ class LettersApplication(ServiceApplication):
         self, event: dict[str, Any], *, caused_by: str | None, tracking: Tracking | None
     ) -> None:
         """Steps that matter to letters: 4 to the OPD, 7 to Kabid, 8 to Kadis."""
-        file = self._file(UUID(event["request_id"]))
         step, to_role, by = event["sop_step"], event["to_role"], event["by"]
+        if (step, to_role) not in ((4, "opd"), (7, "kabid"), (8, "kadis")):
+            self.save_tracked(tracking=tracking)
+            return
+        file = self._file(UUID(event["request_id"]))
         if step == 4 and to_role == "opd" and not file.full_reply_allowed:
             file.allow_full_reply(by, caused_by)
         elif step == 7 and to_role == "kabid" and not file.draft_forwarded:

@@ -25,6 +25,7 @@ from shared.events import (
     LetterReceived,
     LetterRef,
     LetterSent,
+    MeetingCancelled,
     MeetingCreated,
     MeetingWish,
     Requester,
@@ -167,6 +168,7 @@ def feed(
         RequestSubmitted: app.note_request,
         SlotChecked: app.note_slot,
         MeetingCreated: app.note_meeting,
+        MeetingCancelled: app.note_meeting_cancelled,
         Disposed: app.note_disposed,
         RequestWithdrawn: app.note_withdrawn,
     }[type(event)]
@@ -390,6 +392,31 @@ def test_a_redelivered_event_has_no_second_effect(app: LettersApplication) -> No
     after = len(app.recorder.select_notifications(1, 1000))
     assert after == before + 1  # only ReadyForSignature, once
     assert app.request_status(request_id, STAF.model_dump())["ready_for_signature"] is True
+
+    # A step letters does not care about, for a request it never heard of: tracked, nothing kept.
+    stranger, position = uuid4(), Tracking("SIVICON@test", 99)
+    feed(app, disposed(stranger, 2, "kabid"), position)
+    assert app.has_tracking(position)
+    with pytest.raises(NotFound):
+        app.request_status(stranger, STAF.model_dump())
+
+
+def test_a_cancelled_meeting_stops_the_letter(app: LettersApplication) -> None:
+    request_id = uuid4()
+    letter_id = UUID(ready_for_kadis(app, request_id))
+    cancelled = MeetingCancelled(
+        request_id=request_id,
+        meeting_id="81234567890",
+        host_account_id="zoom-1",
+        reason="host account rusak",
+        cancelled_by=STAF,
+        cancelled_at=T0,
+    )
+    feed(app, cancelled)
+    with pytest.raises(OutOfOrder, match="cancelled"):
+        app.send(letter_id, KADIS.model_dump())
+    feed(app, meeting_created(request_id))  # a late copy of the cancelled meeting is ignored
+    assert app.request_status(request_id, STAF.model_dump())["meeting_id"] is None
 
 
 # --------------------------------------------------------------------------- the register
