@@ -1,0 +1,40 @@
+"""The disposition service's composition root: settings -> application -> relay, consumers, API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.disposition.api import router
+from services.disposition.application import DispositionApplication
+from services.disposition.calendar import WorkingCalendar
+from services.disposition.consumers import SERVICE, consumer_specs
+from services.disposition.integration import to_integration
+from shared.runtime import ServiceRuntime, serve
+from shared.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    application = DispositionApplication(
+        env=settings.eventstore_env(SERVICE),
+        calendar=WorkingCalendar(timezone=settings.timezone),
+    )
+    runtime = ServiceRuntime(
+        settings,
+        SERVICE,
+        application,
+        to_integration=to_integration,
+        consumers=consumer_specs(application),
+    )
+    api = runtime.build_api(
+        "SIVICON disposition",
+        "The case of each request: dispositions down the chain (SOP steps 2-8), the audit "
+        "history of all ten steps, the Lembar Disposisi, and each role's inbox.",
+    )
+    api.include_router(router)
+    return api
+
+
+def run() -> None:
+    settings = load_settings()
+    serve(create_app(settings), settings, SERVICE)
