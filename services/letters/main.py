@@ -6,8 +6,9 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.letters.api import router
-from services.letters.application import LettersApplication, to_integration
+from services.letters.application import LettersApplication
 from services.letters.consumers import consumer_specs
+from services.letters.integration import to_integration
 from services.letters.pdf import Office
 from shared.documents import DocumentStore
 from shared.runtime import ServiceRuntime, serve

@@ -13,7 +13,8 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.letters.application import LettersApplication, to_integration
+from services.letters.application import LettersApplication
+from services.letters.integration import to_integration
 from shared.documents import DocumentStore, sha256_of
 from shared.errors import Forbidden, NotFound, OutOfOrder
 from shared.events import (
