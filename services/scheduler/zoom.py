@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -100,7 +101,7 @@ class ZoomProvider:
                 "approval_type": 2,
             },
         }
-        response = self._call("POST", f"/users/{host_email}/meetings", json=body)
+        response = self._call("POST", f"/users/{quote(host_email, safe='@')}/meetings", json=body)
         if response.status_code != 201:
             raise self._refused("create the meeting", "membuat rapat", response)
         data: dict[str, Any] = response.json()
@@ -112,7 +113,7 @@ class ZoomProvider:
         )
 
     def delete_meeting(self, meeting_id: str) -> None:
-        response = self._call("DELETE", f"/meetings/{meeting_id}")
+        response = self._call("DELETE", f"/meetings/{quote(meeting_id, safe='')}")
         if response.status_code not in (204, 404):
             raise self._refused("delete the meeting", "menghapus rapat", response)
 
