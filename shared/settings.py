@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     max_letter_pdf_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     slot_buffer_minutes: int = Field(default=15, ge=0, le=240)
     demo_data: bool = True
+
+    # What the reply letters print (the official format comes with the letters' own issue).
+    letters_classification: str = "000.1.2"
+    letters_unit_code: str = "DKISP"
+    letters_office_address: str = "Jalan Jenderal Sudirman Nomor 76, Tarakan, Kalimantan Utara"
+    letters_head_title: str = "Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"
+    letters_head_pangkat: str = ""
+    letters_head_nip: str = ""
+    letters_verification_base: str = ""
     log_format: Literal["text", "json"] = "text"
 
     @field_validator("nats_url")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.letters.api import router
 from services.letters.application import LettersApplication
@@ -15,40 +14,21 @@ from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings, load_settings
 
 
-class LetterSettings(BaseSettings):
-    """What the letters print (``SIVICON_LETTERS_*``); the official format issue will extend it.
-
-    ``verification_base``: where a letter's printed verification link points, followed by
-    ``/<letter_id>``; empty means the portal's ``/verifikasi`` page.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="SIVICON_LETTERS_", extra="ignore")
-
-    classification: str = Office.classification
-    unit_code: str = Office.unit_code
-    office_address: str = Office.address
-    head_title: str = Office.head_title
-    head_pangkat: str = Office.head_pangkat
-    head_nip: str = Office.head_nip
-    verification_base: str = ""
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    letter_settings = LetterSettings()
     office = Office(
-        address=letter_settings.office_address,
-        unit_code=letter_settings.unit_code,
-        classification=letter_settings.classification,
-        head_title=letter_settings.head_title,
-        head_pangkat=letter_settings.head_pangkat,
-        head_nip=letter_settings.head_nip,
+        address=settings.letters_office_address,
+        unit_code=settings.letters_unit_code,
+        classification=settings.letters_classification,
+        head_title=settings.letters_head_title,
+        head_pangkat=settings.letters_head_pangkat,
+        head_nip=settings.letters_head_nip,
         timezone=settings.timezone,
     )
     application = LettersApplication(
         env=settings.eventstore_env("letters"),
         documents=DocumentStore(settings.documents_dir("letters")),
-        verification_base=letter_settings.verification_base
+        verification_base=settings.letters_verification_base
         or f"{settings.portal_url.rstrip('/')}/verifikasi",
         office=office,
     )
