@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from services.launcher import System
@@ -99,6 +100,11 @@ def test_free_branch_runs_all_ten_steps_and_closes_the_case(
     import hashlib
 
     assert hashlib.sha256(pdf.content).hexdigest() == sent_event.pdf_sha256  # type: ignore[attr-defined]
+    # Anyone holding the printed letter can check it on the portal, without logging in.
+    verification = httpx.get(sent_event.verification_url)  # type: ignore[attr-defined]
+    assert verification.status_code == 200
+    assert sent_event.pdf_sha256 in verification.text  # type: ignore[attr-defined]
+    assert sent["number"] in verification.text
 
     history = users["auditor"].ok("GET", "disposition", f"/api/v1/cases/{request_id}/history")
     steps = history["steps"] if isinstance(history, dict) else history
