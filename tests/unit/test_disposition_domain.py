@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -102,7 +103,7 @@ def receive(case: Case, letter_id: UUID, at: datetime) -> bool:
 def to_step(case: Case, last: int, letter_id: UUID | None = None) -> None:
     """Walk the free branch through step ``last``, a few minutes apart."""
     letter_id = letter_id or uuid4()
-    moves = [
+    moves: list[Callable[[], object]] = [
         lambda: dispose(case, "kadis", "kabid", minutes(5)),
         lambda: dispose(case, "kabid", "subkoordinator", minutes(10)),
         lambda: (
@@ -189,6 +190,7 @@ def test_full_branch_informs_the_opd_and_closes_with_schedule_full() -> None:
     receive(case, letter_id, minutes(60))
     assert case.closed == {"outcome": "schedule_full", "at": minutes(60)}
     closed = case.collect_events()[-1]
+    assert isinstance(closed, Case.Closed)
     assert [s["sop_step"] for s in closed.steps] == [1, 2, 3, 4, 4, 10]
     assert closed.steps[4]["actor"]["username"] == "subko"  # the Sub-coordinator informed the OPD
     assert closed.meeting_minutes_taken is None

@@ -48,8 +48,8 @@ def person(role: str, *, on_behalf_of: str | None = None, opd_code: str | None =
     return Actor(
         username=username,
         name=name,
-        role=role,  # type: ignore[arg-type]
-        on_behalf_of=on_behalf_of,  # type: ignore[arg-type]
+        role=role,
+        on_behalf_of=on_behalf_of,
         opd_code=opd_code or ("DINKES" if role == "opd" else None),
     )
 
@@ -146,7 +146,7 @@ def letter_drafted(
     return LetterDrafted(
         request_id=request_id,
         letter_id=letter_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         hal="Tanggapan atas Permohonan Fasilitas Zoom Meeting",
         draft_sha256="b" * 64,
         drafted_by=person("subkoordinator"),
@@ -160,7 +160,7 @@ def letter_sent(
     return LetterSent(
         request_id=request_id,
         letter_id=letter_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         number="000.1.2/0123/DKISP",
         signer=person("kadis" if kind == "meeting_provided" else "subkoordinator"),
         channels=["portal", "email"],
@@ -276,6 +276,7 @@ def test_a_late_meeting_is_published_as_sla_breached() -> None:
     *_, breach = case.collect_events()
     [published] = to_integration(breach)
     assert isinstance(published, SlaBreached)
+    assert isinstance(breach, Case.SlaBreachRecorded)
     assert published.sop_step == 5
     assert published.started_at == T0 + timedelta(minutes=10)
     assert published.deadline == T0 + timedelta(minutes=25)
