@@ -72,6 +72,7 @@ def case_view(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
     return {
         "case_id": str(case.id),
         "state": "closed" if case.closed else "open",
+        "opened_at": iso(case.created_on),
         "request": case.request,
         "pending_step": pending,
         "pending_step_name": STEP_NAMES.get(pending) if pending else None,

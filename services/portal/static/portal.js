@@ -147,7 +147,7 @@
       cell(tr, formatWhen(first(item.meeting_start, item.requested_start, item.start, meeting.start),
                           first(item.meeting_end, item.requested_end, item.end, meeting.end)));
       var step = first(item.waiting_step, item.pending_step, item.step, item.next_step);
-      var stepName = first(item.step_name, item.waiting_step_name);
+      var stepName = first(item.pending_step_name, item.step_name, item.waiting_step_name);
       var stepText = step !== null ? "Langkah " + step : null;
       if (stepName) { stepText = stepText ? stepText + ": " + stepName : stepName; }
       cell(tr, stepText);
