@@ -66,8 +66,11 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print("Starting SIVICON (nats-server, fake Zoom, intake, disposition, scheduler, letters, "
-          "portal)...", flush=True)
+    print(
+        "Starting SIVICON (nats-server, fake Zoom, intake, disposition, scheduler, letters, "
+        "portal)...",
+        flush=True,
+    )
     try:
         system = start_system(
             data_dir,
@@ -88,8 +91,11 @@ def cmd_up(args: argparse.Namespace) -> int:
             for child in system.dead_children():
                 if stop["now"]:
                     break
-                print(f"{child.name} stopped (exit {child.process.returncode}); restarting; "
-                      f"see {child.log_path}", flush=True)
+                print(
+                    f"{child.name} stopped (exit {child.process.returncode}); restarting; "
+                    f"see {child.log_path}",
+                    flush=True,
+                )
                 try:
                     system.start_service(child.name)
                 except LaunchError as exc:
@@ -145,8 +151,16 @@ def format_event_line(subject: str, headers: dict[str, str], data: bytes, tz: Zo
     elif subject.startswith("sivicon.inbound."):
         kind = f"inbound request {headers.get('Nats-Msg-Id', '')}"
     actor = ""
-    for key in ("by", "submitted_by", "created_by", "drafted_by", "signer", "received_by",
-                "withdrawn_by", "cancelled_by"):
+    for key in (
+        "by",
+        "submitted_by",
+        "created_by",
+        "drafted_by",
+        "signer",
+        "received_by",
+        "withdrawn_by",
+        "cancelled_by",
+    ):
         if isinstance(body, dict) and isinstance(body.get(key), dict):
             who = body[key]
             actor = f"{who.get('name', '')} [{who.get('role', '')}]"
@@ -169,14 +183,14 @@ async def _tail(request_id: str | None, from_start: bool, limit: int | None) -> 
     subject = subjects.request_filter(request_id) if request_id else subjects.ALL
     policy = DeliverPolicy.ALL if (from_start or request_id) else DeliverPolicy.NEW
     tz = ZoneInfo(os.environ.get("SIVICON_TIMEZONE", "Asia/Makassar"))
-    sub = await js.subscribe(subject, stream=subjects.STREAM, ordered_consumer=True,
-                             deliver_policy=policy)
+    sub = await js.subscribe(
+        subject, stream=subjects.STREAM, ordered_consumer=True, deliver_policy=policy
+    )
     print(f"{'time (WITA)':<19}  {'type':<32}  {'request':<36}  actor", flush=True)
     seen = 0
     try:
         async for msg in sub.messages:
-            print(format_event_line(msg.subject, dict(msg.headers or {}), msg.data, tz),
-                  flush=True)
+            print(format_event_line(msg.subject, dict(msg.headers or {}), msg.data, tz), flush=True)
             seen += 1
             if limit is not None and seen >= limit:
                 break
@@ -194,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sivicon", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the whole system on this machine")
-    up.add_argument("--random-ports", action="store_true",
-                    help="take any free ports instead of 8000-8009 and 4222")
+    up.add_argument(
+        "--random-ports",
+        action="store_true",
+        help="take any free ports instead of 8000-8009 and 4222",
+    )
     up.set_defaults(func=cmd_up)
     run = sub.add_parser("run", help="run one service, configured by SIVICON_* variables")
     run.add_argument("service", choices=[*SERVICES, "fakezoom"])

@@ -8,7 +8,7 @@ relay) when something was saved.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -37,6 +37,11 @@ def prepare_store(env: Mapping[str, str]) -> None:
 
 
 class ServiceApplication(Application[UUID]):
+    # Long-lived aggregates (an agenda book, a day's schedule) are kept in memory and
+    # fast-forwarded from the store on each read, instead of being replayed from their first
+    # event every time.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         prepare_store(env or {})
         super().__init__(env=env)

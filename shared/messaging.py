@@ -169,10 +169,8 @@ class OutboxRelay:
                 continue
             if not moved:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
-                except TimeoutError:
-                    pass
 
     async def publish_pending(self) -> int:
         """Publish one batch after the recorded position; return how many records moved."""

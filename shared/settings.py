@@ -23,7 +23,7 @@ DEFAULT_PORTS = {
     "letters": 8004,
     "fakezoom": 8009,
 }
-_DEV_SECRET = "embedded-mode-secret-not-for-production"
+_DEV_SECRET = "embedded-mode-secret-not-for-production"  # noqa: S105 - refused in production
 
 
 class SettingsError(ValueError):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.settings import Settings
-from tests.support import drop_schema, make_settings, nats_server, postgres_dsn_env
+from tests.support import make_settings, nats_server, postgres_dsn_env
 
 
 @pytest.fixture

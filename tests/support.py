@@ -132,10 +132,10 @@ async def read_stream(nats_url: str, filter_subject: str = subjects.ALL) -> list
 
 
 async def wait_for_messages(
-    nats_url: str, filter_subject: str, count: int, timeout: float = 15.0
+    nats_url: str, filter_subject: str, count: int, within: float = 15.0
 ) -> list[StreamMessage]:
     """Poll the stream until ``count`` messages match, or fail saying what was there."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     found: list[StreamMessage] = []
     while asyncio.get_running_loop().time() < deadline:
         found = await read_stream(nats_url, filter_subject)
@@ -177,7 +177,7 @@ async def publish_event(
 
 
 def postgres_dsn_env() -> dict[str, str] | None:
-    """Where PostgreSQL tests run: SIVICON_TEST_POSTGRES_DSN, else the local server if it answers."""
+    """Where PostgreSQL tests run: SIVICON_TEST_POSTGRES_DSN, else the local server."""
     import psycopg
 
     dsn = os.environ.get("SIVICON_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -199,9 +199,14 @@ def drop_schema(pg: dict[str, str], schema: str) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(host=pg["host"], port=int(pg["port"]), user=pg["user"],
-                         password=pg["password"] or None, dbname=pg["dbname"],
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        host=pg["host"],
+        port=int(pg["port"]),
+        user=pg["user"],
+        password=pg["password"] or None,
+        dbname=pg["dbname"],
+        autocommit=True,
+    ) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 

@@ -188,6 +188,7 @@ def inbox_row(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
         "current_role": case.current_role,
         "sifat": case.sifat,
         "opened_at": iso(case.records[0]["at"]),
+        "case_opened_at": iso(case.created_on),
         "waiting_since": iso(case.records[-1]["at"]),
         "due_at": iso(case.deadline_of(pending, calendar)) if pending in (5, 8) else None,
         "closed": case.closed is not None,

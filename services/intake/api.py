@@ -45,8 +45,11 @@ def _opd_of(actor: Actor) -> str:
 def _may_read(actor: Actor, view: dict[str, Any]) -> None:
     if effective_role(actor) == "opd":
         if actor.opd_code != view["opd_code"]:
-            raise Forbidden("this request belongs to another agency",
-                            "permohonan ini milik OPD lain", code="wrong_agency")
+            raise Forbidden(
+                "this request belongs to another agency",
+                "permohonan ini milik OPD lain",
+                code="wrong_agency",
+            )
     else:
         require_role(actor, *OFFICE_READERS)
 
@@ -55,8 +58,10 @@ def _as_time(value: str, field: str, tz: ZoneInfo) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{field}: not a date and time ({value!r})",
-                           f"{field}: format tanggal dan jam tidak valid") from None
+        raise InvalidInput(
+            f"{field}: not a date and time ({value!r})",
+            f"{field}: format tanggal dan jam tidak valid",
+        ) from None
     if parsed.tzinfo is None:  # a form's local time is the office's time (WITA)
         parsed = parsed.replace(tzinfo=tz)
     return parsed.isoformat()
@@ -92,12 +97,24 @@ def submit_request(
         opd_code=opd_code,
         channel="http",
         client_ref=idempotency_key,
-        requester={"name": requester_name, "position": requester_position,
-                   "phone": requester_phone, "email": requester_email},
-        letter={"number": letter_number, "date": letter_date.isoformat(),
-                "subject": letter_subject},
-        meeting={"topic": topic, "start": _as_time(start, "start", tz),
-                 "end": _as_time(end, "end", tz), "participants": participants, "notes": notes},
+        requester={
+            "name": requester_name,
+            "position": requester_position,
+            "phone": requester_phone,
+            "email": requester_email,
+        },
+        letter={
+            "number": letter_number,
+            "date": letter_date.isoformat(),
+            "subject": letter_subject,
+        },
+        meeting={
+            "topic": topic,
+            "start": _as_time(start, "start", tz),
+            "end": _as_time(end, "end", tz),
+            "participants": participants,
+            "notes": notes,
+        },
         pdf=data,
         submitted_by=actor,
     )
@@ -121,15 +138,20 @@ async def submit_machine(
     body = await request.body()
     try:
         view, created = await asyncio.to_thread(
-            app.submit_json, opd_code=opd_code, body=body, channel="http", submitted_by=actor,
+            app.submit_json,
+            opd_code=opd_code,
+            body=body,
+            channel="http",
+            submitted_by=actor,
             client_ref_hint=idempotency_key,
         )
     except SubmissionInvalid as invalid:
         from fastapi.responses import JSONResponse
 
         details = [e.model_dump() for e in invalid.errors]
-        return JSONResponse(error_body(invalid.code, invalid.message, invalid.pesan, details),
-                            status_code=422)
+        return JSONResponse(
+            error_body(invalid.code, invalid.message, invalid.pesan, details), status_code=422
+        )
     if not created:
         response.status_code = 200
     return view
@@ -162,8 +184,12 @@ def get_request_letter(request_id: UUID, app: AppDep, actor: CurrentActor) -> Re
     """The request letter PDF as it was filed."""
     view, data = app.letter_document(request_id)
     _may_read(actor, view)
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="permohonan-{view["agenda_number"].replace("/", "-")}.pdf"'})
+    filename = f"permohonan-{view['agenda_number'].replace('/', '-')}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 class Withdrawal(BaseModel):

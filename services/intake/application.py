@@ -25,19 +25,19 @@ from services.intake.domain import (
 )
 from shared.documents import DocumentStore, looks_like_pdf, sha256_of
 from shared.errors import InvalidInput, NotFound, OutOfOrder, TooLarge
-from shared.eventstore import ServiceApplication
 from shared.events import (
     Actor,
     FieldError,
     IntegrationEvent,
     LetterRef,
     MeetingWish,
-    RequestRejected,
     Requester,
+    RequestRejected,
     RequestSubmitted,
     RequestWithdrawn,
     Submission,
 )
+from shared.eventstore import ServiceApplication
 
 MAX_INBOUND_PDF_BYTES = 700 * 1024
 DEMO_AGENCIES = {
@@ -78,7 +78,9 @@ def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
 def fingerprint(opd_code: str, payload: Mapping[str, Any], document_sha256: str | None) -> str:
     canonical = json.dumps(
         {"opd": opd_code, "body": payload, "doc": document_sha256},
-        sort_keys=True, separators=(",", ":"), default=str,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -145,10 +147,12 @@ class IntakeApplication(ServiceApplication):
             raise SubmissionInvalid(_pydantic_errors(exc)) from None
         errors: list[FieldError] = []
         if client_ref_hint and client_ref_hint != submission.client_ref:
-            errors.append(FieldError(
-                field="client_ref",
-                message=f"does not match the message ID / Idempotency-Key {client_ref_hint!r}",
-            ))
+            errors.append(
+                FieldError(
+                    field="client_ref",
+                    message=f"does not match the message ID / Idempotency-Key {client_ref_hint!r}",
+                )
+            )
         pdf = None
         if submission.letter.pdf_base64 is not None:
             try:
@@ -157,10 +161,12 @@ class IntakeApplication(ServiceApplication):
                 errors.append(FieldError(field="letter.pdf_base64", message="is not base64"))
             else:
                 if len(pdf) > MAX_INBOUND_PDF_BYTES:
-                    errors.append(FieldError(
-                        field="letter.pdf_base64",
-                        message=f"the PDF is {len(pdf)} bytes; at most {MAX_INBOUND_PDF_BYTES}",
-                    ))
+                    errors.append(
+                        FieldError(
+                            field="letter.pdf_base64",
+                            message=f"the PDF is {len(pdf)} bytes; at most {MAX_INBOUND_PDF_BYTES}",
+                        )
+                    )
                 elif not looks_like_pdf(pdf):
                     errors.append(FieldError(field="letter.pdf_base64", message="is not a PDF"))
         if errors:
@@ -245,7 +251,8 @@ class IntakeApplication(ServiceApplication):
                 continue
             return self._view(request), True
         raise OutOfOrder(
-            "the agenda book is too busy; try again", "buku agenda sedang sibuk, coba lagi",
+            "the agenda book is too busy; try again",
+            "buku agenda sedang sibuk, coba lagi",
             code="busy",
         )
 
@@ -305,7 +312,8 @@ class IntakeApplication(ServiceApplication):
             )
         if not looks_like_pdf(data):
             raise InvalidInput(
-                "the request letter must be a PDF file", "surat permohonan harus berkas PDF",
+                "the request letter must be a PDF file",
+                "surat permohonan harus berkas PDF",
                 code="not_a_pdf",
             )
 
@@ -330,8 +338,10 @@ class IntakeApplication(ServiceApplication):
         view = self.get_request(request_id)
         sha = view["letter"].get("document_sha256")
         if not sha:
-            raise NotFound("this request came without a letter PDF",
-                           "permohonan ini tidak melampirkan berkas surat")
+            raise NotFound(
+                "this request came without a letter PDF",
+                "permohonan ini tidak melampirkan berkas surat",
+            )
         return view, self.documents.get(sha)
 
     def list_requests(
@@ -376,34 +386,40 @@ def to_integration(domain_event: Any) -> list[IntegrationEvent]:
     """Intake's stored events, as the rest of the system sees them."""
     if isinstance(domain_event, Request.Submitted):  # type: ignore[attr-defined]
         e = domain_event
-        return [RequestSubmitted(
-            request_id=e.originator_id,
-            agenda_number=e.agenda_number,
-            agenda_year=e.agenda_year,
-            agenda_seq=e.agenda_seq,
-            opd_code=e.opd_code,
-            opd_name=e.opd_name,
-            channel=e.channel,
-            client_ref=e.client_ref,
-            requester=Requester.model_validate(e.requester),
-            letter=LetterRef.model_validate(e.letter),
-            meeting=MeetingWish.model_validate(e.meeting),
-            submitted_by=Actor.model_validate(e.submitted_by),
-            submitted_at=e.timestamp,
-        )]
+        return [
+            RequestSubmitted(
+                request_id=e.originator_id,
+                agenda_number=e.agenda_number,
+                agenda_year=e.agenda_year,
+                agenda_seq=e.agenda_seq,
+                opd_code=e.opd_code,
+                opd_name=e.opd_name,
+                channel=e.channel,
+                client_ref=e.client_ref,
+                requester=Requester.model_validate(e.requester),
+                letter=LetterRef.model_validate(e.letter),
+                meeting=MeetingWish.model_validate(e.meeting),
+                submitted_by=Actor.model_validate(e.submitted_by),
+                submitted_at=e.timestamp,
+            )
+        ]
     if isinstance(domain_event, Request.Withdrawn):  # type: ignore[attr-defined]
-        return [RequestWithdrawn(
-            request_id=domain_event.originator_id,
-            reason=domain_event.reason,
-            withdrawn_by=Actor.model_validate(domain_event.by),
-            withdrawn_at=domain_event.timestamp,
-        )]
+        return [
+            RequestWithdrawn(
+                request_id=domain_event.originator_id,
+                reason=domain_event.reason,
+                withdrawn_by=Actor.model_validate(domain_event.by),
+                withdrawn_at=domain_event.timestamp,
+            )
+        ]
     if isinstance(domain_event, Rejection.Recorded):  # type: ignore[attr-defined]
-        return [RequestRejected(
-            request_id=domain_event.originator_id,
-            client_ref=domain_event.client_ref,
-            opd_code=domain_event.opd_code,
-            errors=[FieldError.model_validate(x) for x in domain_event.errors],
-            received_at=domain_event.received_at,
-        )]
+        return [
+            RequestRejected(
+                request_id=domain_event.originator_id,
+                client_ref=domain_event.client_ref,
+                opd_code=domain_event.opd_code,
+                errors=[FieldError.model_validate(x) for x in domain_event.errors],
+                received_at=domain_event.received_at,
+            )
+        ]
     return []

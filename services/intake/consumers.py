@@ -16,8 +16,9 @@ from shared.runtime import ConsumerSpec
 
 
 def _sender(opd_code: str) -> Actor:
-    return Actor(username=f"system:{opd_code}", name=f"Sistem {opd_code}", role="system",
-                 opd_code=opd_code)
+    return Actor(
+        username=f"system:{opd_code}", name=f"Sistem {opd_code}", role="system", opd_code=opd_code
+    )
 
 
 def consumer_specs(app: IntakeApplication) -> list[ConsumerSpec]:
@@ -50,5 +51,6 @@ def _refuse(
     def answer(tracking: Tracking) -> None:
         app.reject(opd_code=opd_code, client_ref=client_ref, errors=errors, tracking=tracking)
 
-    return Refused(f"submission refused at {datetime.now(UTC).isoformat()}: {reason}",
-                   answer=answer)
+    return Refused(
+        f"submission refused at {datetime.now(UTC).isoformat()}: {reason}", answer=answer
+    )

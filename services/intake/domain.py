@@ -112,7 +112,11 @@ class Request(Aggregate):
 class Rejection(Aggregate):
     @event("Recorded")
     def __init__(
-        self, *, client_ref: str | None, opd_code: str, errors: list[dict[str, str]],
+        self,
+        *,
+        client_ref: str | None,
+        opd_code: str,
+        errors: list[dict[str, str]],
         received_at: datetime,
     ) -> None:
         self.client_ref = client_ref

@@ -22,8 +22,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.demo_data:
         application.seed_demo_agencies()
     runtime = ServiceRuntime(
-        settings, "intake", application,
-        to_integration=to_integration, consumers=consumer_specs(application),
+        settings,
+        "intake",
+        application,
+        to_integration=to_integration,
+        consumers=consumer_specs(application),
     )
     api = runtime.build_api(
         "SIVICON intake", "Request letters for Zoom meetings: filed by OPD staff or by machine."

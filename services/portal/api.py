@@ -58,8 +58,9 @@ def user_view(actor: Actor) -> dict[str, Any]:
 
 
 @router.post("/auth/login")
-def login(body: Login, directory: DirectoryDep, throttle: ThrottleDep,
-          settings: SettingsDep) -> dict[str, Any]:
+def login(
+    body: Login, directory: DirectoryDep, throttle: ThrottleDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Log in with username and password (optionally as Plt/Plh); returns a bearer token."""
     throttle.check(body.username)
     try:
@@ -87,5 +88,6 @@ def me(actor: CurrentActor) -> dict[str, Any]:
 def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, str | None]]:
     """Every account, without password hashes (administrators only)."""
     require_role(actor, "admin")
-    return [public_view(user) for user in sorted(directory.load().values(),
-                                                 key=lambda u: u.username)]
+    return [
+        public_view(user) for user in sorted(directory.load().values(), key=lambda u: u.username)
+    ]

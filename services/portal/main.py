@@ -48,9 +48,7 @@ def _with_http_client(inner: Lifespan) -> Lifespan:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with inner(app), httpx.AsyncClient(
-            timeout=proxy.TIMEOUT, trust_env=False
-        ) as client:
+        async with inner(app), httpx.AsyncClient(timeout=proxy.TIMEOUT, trust_env=False) as client:
             app.state.http = client
             yield
 

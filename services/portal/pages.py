@@ -29,8 +29,11 @@ router = APIRouter(include_in_schema=False)
 @router.api_route("/", methods=["GET", "HEAD"])
 def index() -> FileResponse:
     """The portal page."""
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8",
-                        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+    return FileResponse(
+        STATIC_DIR / "index.html",
+        media_type="text/html; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
+    )
 
 
 def static_files() -> StaticFiles:
@@ -67,20 +70,26 @@ async def verify_letter(letter_id: UUID, request: Request) -> HTMLResponse:
     try:
         response = await client.get(url)
     except httpx.HTTPError:
-        return _verify_page("Verifikasi surat",
-                            "<p>Layanan surat sedang tidak dapat dihubungi. Silakan coba lagi "
-                            "beberapa saat lagi.</p>", 502)
+        return _verify_page(
+            "Verifikasi surat",
+            "<p>Layanan surat sedang tidak dapat dihubungi. Silakan coba lagi "
+            "beberapa saat lagi.</p>",
+            502,
+        )
     if response.status_code == 404:
-        return _verify_page("Surat tidak ditemukan",
-                            "<p>Tidak ada surat terkirim dengan kode ini. Surat yang Anda pegang "
-                            "mungkin tidak dikeluarkan oleh DKISP Kota Tarakan.</p>", 404)
+        return _verify_page(
+            "Surat tidak ditemukan",
+            "<p>Tidak ada surat terkirim dengan kode ini. Surat yang Anda pegang "
+            "mungkin tidak dikeluarkan oleh DKISP Kota Tarakan.</p>",
+            404,
+        )
     if response.status_code != 200:
-        return _verify_page("Verifikasi surat",
-                            "<p>Verifikasi gagal; silakan coba lagi.</p>", 502)
+        return _verify_page("Verifikasi surat", "<p>Verifikasi gagal; silakan coba lagi.</p>", 502)
     data = response.json()
     rows = "".join(
-        f"<tr><th scope=\"row\">{escape(label)}</th><td>{escape(str(data.get(key, '')))}</td></tr>"
-        for key, label in _VERIFY_FIELDS if data.get(key)
+        f'<tr><th scope="row">{escape(label)}</th><td>{escape(str(data.get(key, "")))}</td></tr>'
+        for key, label in _VERIFY_FIELDS
+        if data.get(key)
     )
     return _verify_page(
         "Surat terverifikasi",

@@ -23,8 +23,13 @@ GATEWAY_SERVICES = ("intake", "disposition", "scheduler", "letters")
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 _REQUEST_HEADERS = ("authorization", "content-type", "accept", "idempotency-key")
 _RESPONSE_HEADERS = (
-    "content-type", "content-disposition", "cache-control", "etag", "last-modified",
-    "location", "retry-after",
+    "content-type",
+    "content-disposition",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "location",
+    "retry-after",
 )
 _SERVICE_NAMES = {
     "intake": "permohonan (intake)",
@@ -66,13 +71,15 @@ def upstream_url(settings: Settings, service: str, path: str, query: str) -> str
 
 
 @router.api_route("/gw/{service}/{path:path}", methods=["GET", "POST"])
-async def forward(service: str, path: str, request: Request, client: ClientDep,
-                  settings: SettingsDep) -> StreamingResponse:
+async def forward(
+    service: str, path: str, request: Request, client: ClientDep, settings: SettingsDep
+) -> StreamingResponse:
     """Forward a call to intake, disposition, scheduler or letters with the caller's token."""
     url = upstream_url(settings, service, path, request.url.query)
     headers = {k: v for k in _REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
-    outgoing = client.build_request(request.method, url, headers=headers,
-                                    content=await request.body())
+    outgoing = client.build_request(
+        request.method, url, headers=headers, content=await request.body()
+    )
     label = _SERVICE_NAMES[service]
     try:
         upstream = await client.send(outgoing, stream=True)

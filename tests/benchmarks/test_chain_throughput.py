@@ -16,6 +16,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ from tests.support import read_stream
 
 RESULTS = Path(__file__).parent / "results"
 REQUESTS = int(os.environ.get("SIVICON_BENCH_REQUESTS", "1000"))
+PACED_REQUESTS = int(os.environ.get("SIVICON_BENCH_PACED_REQUESTS", "100"))
+PACED_RATE = float(os.environ.get("SIVICON_BENCH_PACED_RATE", "10"))
 RAW_MESSAGES = int(os.environ.get("SIVICON_BENCH_RAW_MESSAGES", "5000"))
-CONCURRENCY = 8
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -45,9 +47,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(values, 50) * 1000, 2),
-            "p99_ms": round(percentile(values, 99) * 1000, 2),
-            "mean_ms": round(statistics.fmean(values) * 1000, 2), "n": len(values)}
+    return {
+        "p50_ms": round(percentile(values, 50) * 1000, 2),
+        "p99_ms": round(percentile(values, 99) * 1000, 2),
+        "mean_ms": round(statistics.fmean(values) * 1000, 2),
+        "n": len(values),
+    }
 
 
 def peak_rss_mib(pid: int) -> float | None:
@@ -65,10 +70,20 @@ async def raw_jetstream_rate(nats_url: str, count: int, payload_size: int) -> di
     fetches and acks; the rate is messages fully published and consumed per second."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    await js.add_stream(StreamConfig(name="BENCHRAW", subjects=["benchraw.>"],
-                                     storage=StorageType.FILE, duplicate_window=120.0))
-    sub = await js.pull_subscribe("benchraw.>", durable="raw", stream="BENCHRAW",
-                                  config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
+    await js.add_stream(
+        StreamConfig(
+            name="BENCHRAW",
+            subjects=["benchraw.>"],
+            storage=StorageType.FILE,
+            duplicate_window=120.0,
+        )
+    )
+    sub = await js.pull_subscribe(
+        "benchraw.>",
+        durable="raw",
+        stream="BENCHRAW",
+        config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT),
+    )
     payload = b"x" * payload_size
     consumed = 0
 
@@ -86,34 +101,60 @@ async def raw_jetstream_rate(nats_url: str, count: int, payload_size: int) -> di
     started = time.perf_counter()
     consumer = asyncio.create_task(consume())
     for i in range(count):
-        await js.publish(f"benchraw.{i % 16}", payload,
-                         headers={"Nats-Msg-Id": f"raw-{i}", "ce-type": "bench"})
+        await js.publish(
+            f"benchraw.{i % 16}", payload, headers={"Nats-Msg-Id": f"raw-{i}", "ce-type": "bench"}
+        )
     published = time.perf_counter() - started
     await asyncio.wait_for(consumer, 120)
     total = time.perf_counter() - started
     await js.delete_stream("BENCHRAW")
     await nc.close()
-    return {"messages": count, "payload_bytes": payload_size,
-            "publish_per_s": round(count / published, 1),
-            "publish_and_consume_per_s": round(count / total, 1)}
+    return {
+        "messages": count,
+        "payload_bytes": payload_size,
+        "publish_per_s": round(count / published, 1),
+        "publish_and_consume_per_s": round(count / total, 1),
+    }
 
 
-async def drive_chain(system: System, count: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return round((int(fields[11]) + int(fields[12])) / ticks, 2)  # utime + stime
+
+
+async def drive_chain(
+    system: System, count: int, *, prefix: str, day_offset: int, rate: float | None = None
+) -> dict[str, Any]:
+    """``rate`` None: publish every submission at once (a burst: throughput, with queueing);
+    else publish ``rate`` submissions per second (hop latencies of an unsaturated system)."""
     async with httpx.AsyncClient(timeout=60) as http:
         tokens = {}
         for username in ("kadis", "kabid"):
-            login = await http.post(system.urls["portal"] + "/api/v1/auth/login",
-                                    json={"username": username, "password": demo_password()})
+            login = await http.post(
+                system.urls["portal"] + "/api/v1/auth/login",
+                json={"username": username, "password": demo_password()},
+            )
             login.raise_for_status()
             tokens[username] = login.json()["token"]
 
-        base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=40)
+        base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+            days=day_offset
+        )
         bodies = []
         for i in range(count):
             start = base + timedelta(hours=2 * i)
-            bodies.append(submission(f"BENCH-{i:05d}", start=start.isoformat(),
-                                     end=(start + timedelta(hours=1)).isoformat(),
-                                     participants=50 + (i % 400)))
+            bodies.append(
+                submission(
+                    f"{prefix}-{i:05d}",
+                    start=start.isoformat(),
+                    end=(start + timedelta(hours=1)).isoformat(),
+                    participants=50 + (i % 400),
+                )
+            )
         request_ids = [str(request_id_for("DINKES", b["client_ref"])) for b in bodies]
         for body in bodies:
             body["letter"].pop("pdf_base64")  # type: ignore[attr-defined]
@@ -128,60 +169,90 @@ async def drive_chain(system: System, count: int) -> dict[str, Any]:
         async def publish_all() -> None:
             for body, request_id in zip(bodies, request_ids, strict=True):
                 published_at[request_id] = time.time()
-                await js.publish(subjects.inbound_subject("DINKES"), json.dumps(body).encode(),
-                                 headers={"Nats-Msg-Id": str(body["client_ref"])})
+                await js.publish(
+                    subjects.inbound_subject("DINKES"),
+                    json.dumps(body).encode(),
+                    headers={"Nats-Msg-Id": str(body["client_ref"])},
+                )
+                if rate:
+                    await asyncio.sleep(1 / rate)
 
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for request_id in request_ids:
-            queue.put_nowait(request_id)
+        pending = set(request_ids)
+        expected = set(request_ids)
 
-        async def dispose(request_id: str, username: str, to_role: str) -> httpx.Response:
-            return await http.post(
+        async def dispose(request_id: str, username: str, to_role: str) -> None:
+            response = await http.post(
                 f"{system.urls['disposition']}/api/v1/cases/{request_id}/dispositions",
                 json={"to_role": to_role},
-                headers={"Authorization": f"Bearer {tokens[username]}"})
+                headers={"Authorization": f"Bearer {tokens[username]}"},
+            )
+            assert response.status_code == 201, response.text
 
-        async def office_worker() -> None:
-            while True:
-                try:
-                    request_id = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                while True:
-                    response = await dispose(request_id, "kadis", "kabid")
-                    if response.status_code in (200, 201):
-                        break
-                    assert response.status_code in (404, 409), response.text
-                    await asyncio.sleep(0.05)
-                case = await http.get(f"{system.urls['disposition']}/api/v1/cases/{request_id}",
-                                      headers={"Authorization": f"Bearer {tokens['kadis']}"})
-                opened = datetime.fromisoformat(case.json()["opened_at"]).timestamp()
-                opened_latency[request_id] = opened - published_at[request_id]
-                response = await dispose(request_id, "kabid", "subkoordinator")
-                assert response.status_code in (200, 201), response.text
+        async def work_inbox(
+            username: str,
+            to_role: str,
+            todo: set[str],
+            on_row: Callable[[dict[str, Any]], None] | None = None,
+        ) -> None:
+            """A scripted official: read the inbox, dispose what waits there, repeat."""
+            limiter = asyncio.Semaphore(4)
 
-        await asyncio.gather(publish_all(), *(office_worker() for _ in range(CONCURRENCY)))
+            async def one(request_id: str) -> None:
+                async with limiter:
+                    await dispose(request_id, username, to_role)
+
+            while todo:
+                inbox = await http.get(
+                    f"{system.urls['disposition']}/api/v1/inbox",
+                    params={"limit": 200},
+                    headers={"Authorization": f"Bearer {tokens[username]}"},
+                )
+                rows = [r for r in inbox.json()["items"] if r["case_id"] in todo]
+                if not rows:
+                    await asyncio.sleep(0.1)
+                    continue
+                for row in rows:
+                    todo.discard(row["case_id"])
+                    if on_row:
+                        on_row(row)
+                await asyncio.gather(*(one(row["case_id"]) for row in rows))
+
+        def opened(row: dict[str, Any]) -> None:
+            at = datetime.fromisoformat(row["case_opened_at"]).timestamp()
+            opened_latency[row["case_id"]] = at - published_at[row["case_id"]]
+
+        await asyncio.gather(
+            publish_all(),
+            work_inbox("kadis", "kabid", pending, opened),
+            work_inbox("kabid", "subkoordinator", set(expected)),
+        )
 
         deadline = time.monotonic() + 600
         checked: dict[str, float] = {}
         while time.monotonic() < deadline and len(checked) < count:
-            for message in await read_stream(system.nats_url,
-                                             subjects.event_filter("scheduler", "SlotChecked")):
+            for message in await read_stream(
+                system.nats_url, subjects.event_filter("scheduler", "SlotChecked")
+            ):
+                if message.headers["ce-subject"] not in published_at:
+                    continue
                 checked[message.headers["ce-subject"]] = datetime.fromisoformat(
-                    message.headers["ce-time"]).timestamp()
+                    message.headers["ce-time"]
+                ).timestamp()
             if len(checked) < count:
                 await asyncio.sleep(0.5)
         elapsed = time.perf_counter() - started
         last_check = max(checked.values()) if checked else time.time()
         disposed = {
             m.headers["ce-subject"]: datetime.fromisoformat(m.headers["ce-time"]).timestamp()
-            for m in await read_stream(system.nats_url,
-                                       subjects.event_filter("disposition", "Disposed"))
-            if m.json["sop_step"] == 3
+            for m in await read_stream(
+                system.nats_url, subjects.event_filter("disposition", "Disposed")
+            )
+            if m.json["sop_step"] == 3 and m.headers["ce-subject"] in published_at
         }
         await nc.close()
         missing = sorted(set(request_ids) - set(checked))
         return {
+            "mode": f"paced at {rate}/s" if rate else "burst",
             "requests": count,
             "slot_checked": len(checked),
             "missing": missing[:20],
@@ -189,19 +260,26 @@ async def drive_chain(system: System, count: int) -> dict[str, Any]:
             "requests_per_s": round(count / (last_check - wall_start), 2),
             "hop_submission_to_case_opened": summary(list(opened_latency.values())),
             "hop_disposed_to_slot_checked": summary(
-                [checked[r] - disposed[r] for r in checked if r in disposed]),
+                [checked[r] - disposed[r] for r in checked if r in disposed]
+            ),
         }
 
 
 @pytest.mark.benchmark
 def test_chain_to_slot_checked_and_raw_jetstream_ceiling(tmp_path: Path) -> None:
-    system = start_system(tmp_path / "var", fixed_ports=False,
-                          extra_env={"SIVICON_AUTH_SECRET": "bench-" + "x" * 40,
-                                     "SIVICON_LOG_FORMAT": "json"})
+    system = start_system(
+        tmp_path / "var",
+        fixed_ports=False,
+        extra_env={"SIVICON_AUTH_SECRET": "bench-" + "x" * 40, "SIVICON_LOG_FORMAT": "json"},
+    )
     try:
-        chain = asyncio.run(drive_chain(system, REQUESTS))
-        memory = {name: peak_rss_mib(system.children[name].process.pid)
-                  for name in (*BUSINESS_SERVICES, "portal", "nats-server")}
+        paced = asyncio.run(
+            drive_chain(system, PACED_REQUESTS, prefix="PACED", day_offset=40, rate=PACED_RATE)
+        )
+        chain = asyncio.run(drive_chain(system, REQUESTS, prefix="BENCH", day_offset=400))
+        names = (*BUSINESS_SERVICES, "portal", "nats-server")
+        memory = {n: peak_rss_mib(system.children[n].process.pid) for n in names}
+        cpu = {n: cpu_seconds(system.children[n].process.pid) for n in names}
         raw = asyncio.run(raw_jetstream_rate(system.nats_url, RAW_MESSAGES, 1200))
     finally:
         system.stop()
@@ -213,13 +291,15 @@ def test_chain_to_slot_checked_and_raw_jetstream_ceiling(tmp_path: Path) -> None
         "at": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "chain": chain,
+        "paced": paced,
         "peak_rss_mib": memory,
+        "cpu_seconds": cpu,
         "raw_jetstream": raw,
-        "ratio_chain_messages_to_raw": round(
-            messages_per_s / raw["publish_and_consume_per_s"], 4),
+        "ratio_chain_messages_to_raw": round(messages_per_s / raw["publish_and_consume_per_s"], 4),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "chain_to_slot_checked.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     assert chain["missing"] == [], f"{REQUESTS - chain['slot_checked']} requests lost"
     assert chain["slot_checked"] == REQUESTS
+    assert paced["missing"] == []

@@ -12,8 +12,9 @@ from services.launcher import System, start_system
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """The whole system as `sivicon up` starts it: real nats-server, every service a process."""
     data_dir: Path = tmp_path_factory.mktemp("sivicon") / "var"
-    running = start_system(data_dir, fixed_ports=False,
-                           extra_env={"SIVICON_AUTH_SECRET": "e2e-" + "x" * 40})
+    running = start_system(
+        data_dir, fixed_ports=False, extra_env={"SIVICON_AUTH_SECRET": "e2e-" + "x" * 40}
+    )
     try:
         yield running
     finally:

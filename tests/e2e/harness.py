@@ -33,17 +33,20 @@ class User:
 
     def call(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.client.request(method, self.system.urls[service] + path, headers=headers,
-                                   **kwargs)
+        return self.client.request(
+            method, self.system.urls[service] + path, headers=headers, **kwargs
+        )
 
     def ok(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
         response = self.call(method, service, path, **kwargs)
         assert response.status_code < 300, (
-            f"{self.username} {method} {service}{path}: {response.status_code} {response.text}")
+            f"{self.username} {method} {service}{path}: {response.status_code} {response.text}"
+        )
         return response.json()
 
-    def when_ready(self, method: str, service: str, path: str, timeout: float = 30,
-                   **kwargs: Any) -> Any:
+    def when_ready(
+        self, method: str, service: str, path: str, timeout: float = 30, **kwargs: Any
+    ) -> Any:
         """Retry while the service answers 409/404: it has not seen the events it needs yet."""
         deadline = time.monotonic() + timeout
         while True:
@@ -53,18 +56,25 @@ class User:
             if response.status_code not in (404, 409) or time.monotonic() > deadline:
                 raise AssertionError(
                     f"{self.username} {method} {service}{path}: {response.status_code} "
-                    f"{response.text}")
+                    f"{response.text}"
+                )
             time.sleep(0.1)
 
     def dispose(self, request_id: str, to_role: str, **body: Any) -> Any:
-        return self.when_ready("POST", "disposition", f"/api/v1/cases/{request_id}/dispositions",
-                               json={"to_role": to_role, **body})
+        return self.when_ready(
+            "POST",
+            "disposition",
+            f"/api/v1/cases/{request_id}/dispositions",
+            json={"to_role": to_role, **body},
+        )
 
 
 def login(system: System, username: str, acting: bool = False) -> User:
-    response = httpx.post(system.urls["portal"] + "/api/v1/auth/login",
-                          json={"username": username, "password": demo_password(),
-                                "acting": acting}, timeout=30)
+    response = httpx.post(
+        system.urls["portal"] + "/api/v1/auth/login",
+        json={"username": username, "password": demo_password(), "acting": acting},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     return User(system, username, body["token"], body["user"])
@@ -81,14 +91,26 @@ def wait_until(check: Callable[[], Any], timeout: float = 30, what: str = "") ->
     raise AssertionError(f"timed out waiting for {what or check}: last={last!r}")
 
 
-def file_request(opd: User, *, start: str, end: str, participants: int = 150,
-                 topic: str = "Rapat Koordinasi Posyandu") -> str:
+def file_request(
+    opd: User,
+    *,
+    start: str,
+    end: str,
+    participants: int = 150,
+    topic: str = "Rapat Koordinasi Posyandu",
+) -> str:
     data = {
-        "requester_name": "dr. Sri Wahyuni", "requester_position": "Kepala Dinas Kesehatan",
-        "requester_phone": "+62 811 555 0101", "requester_email": "dinkes@tarakankota.go.id",
-        "letter_number": "800/412/DINKES", "letter_date": "2026-11-27",
-        "letter_subject": "Permohonan Fasilitas Zoom Meeting", "topic": topic,
-        "start": start, "end": end, "participants": str(participants),
+        "requester_name": "dr. Sri Wahyuni",
+        "requester_position": "Kepala Dinas Kesehatan",
+        "requester_phone": "+62 811 555 0101",
+        "requester_email": "dinkes@tarakankota.go.id",
+        "letter_number": "800/412/DINKES",
+        "letter_date": "2026-11-27",
+        "letter_subject": "Permohonan Fasilitas Zoom Meeting",
+        "topic": topic,
+        "start": start,
+        "end": end,
+        "participants": str(participants),
     }
     files = {"letter_pdf": ("surat.pdf", make_pdf(), "application/pdf")}
     view = opd.ok("POST", "intake", "/api/v1/requests", data=data, files=files)

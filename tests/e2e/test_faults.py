@@ -22,7 +22,8 @@ def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repe
     system: System,
 ) -> None:
     opd, kadis, kabid, subko, staf = (
-        login(system, u) for u in ("opd.dinkes", "kadis", "kabid", "subko", "staf"))
+        login(system, u) for u in ("opd.dinkes", "kadis", "kabid", "subko", "staf")
+    )
     start, end = future_slot(20, 8)
     request_id = file_request(opd, start=start, end=end, participants=80)
     wait_until(lambda: case_of(kadis, request_id), what="case opened")
@@ -41,8 +42,7 @@ def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repe
     staf.when_ready("POST", "scheduler", "/api/v1/meetings", json={"request_id": request_id})
     system.start_service("disposition")
     staf.dispose(request_id, "subkoordinator")
-    letter = subko.when_ready("POST", "letters", "/api/v1/letters",
-                              json={"request_id": request_id})
+    letter = subko.when_ready("POST", "letters", "/api/v1/letters", json={"request_id": request_id})
     subko.dispose(request_id, "kabid", letter_id=letter["letter_id"])
     wait_until(lambda: types(events_of(system, request_id)).count("Disposed") == 5)
     system.children["letters"].kill()
@@ -53,9 +53,18 @@ def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repe
     wait_until(lambda: "CaseClosed" in types(events_of(system, request_id)), what="CaseClosed")
     time.sleep(1.0)  # anything recorded twice would show up by now
     counts = Counter(types(events_of(system, request_id)))
-    assert counts == Counter({"RequestSubmitted": 1, "Disposed": 6, "SlotChecked": 1,
-                              "MeetingCreated": 1, "LetterDrafted": 1, "LetterSent": 1,
-                              "LetterReceived": 1, "CaseClosed": 1}), counts
+    assert counts == Counter(
+        {
+            "RequestSubmitted": 1,
+            "Disposed": 6,
+            "SlotChecked": 1,
+            "MeetingCreated": 1,
+            "LetterDrafted": 1,
+            "LetterSent": 1,
+            "LetterReceived": 1,
+            "CaseClosed": 1,
+        }
+    ), counts
     history = kadis.ok("GET", "disposition", f"/api/v1/cases/{request_id}/history")
     records = [(r["kind"], r["sop_step"]) for r in history["records"]]
     assert sorted({step for _, step in records if step}) == list(range(1, 11))
@@ -69,8 +78,9 @@ def _relay_crash(system: System, failpoint: str) -> None:
 
     async def send() -> None:
         nc = await nats.connect(system.nats_url)
-        await nc.jetstream().publish(subjects.inbound_subject("DINKES"), body,
-                                     headers={"Nats-Msg-Id": client_ref})
+        await nc.jetstream().publish(
+            subjects.inbound_subject("DINKES"), body, headers={"Nats-Msg-Id": client_ref}
+        )
         await nc.close()
 
     asyncio.run(send())  # intake saves the request, then its relay dies
@@ -81,8 +91,10 @@ def _relay_crash(system: System, failpoint: str) -> None:
     published = types(events_of(system, request_id))
     assert published == ([] if failpoint == "relay_before_publish" else ["RequestSubmitted"])
     system.start_service("intake")
-    wait_until(lambda: "RequestSubmitted" in types(events_of(system, request_id)),
-               what="RequestSubmitted after restart")
+    wait_until(
+        lambda: "RequestSubmitted" in types(events_of(system, request_id)),
+        what="RequestSubmitted after restart",
+    )
     time.sleep(1.0)
     assert types(events_of(system, request_id)).count("RequestSubmitted") == 1
     health = httpx.get(system.urls["intake"] + "/api/v1/health").json()

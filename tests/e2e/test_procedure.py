@@ -40,8 +40,14 @@ def case_of(user: User, request_id: str) -> Any:
 
 @pytest.fixture(scope="module")
 def users(system: System) -> dict[str, User]:
-    names = {"opd": "opd.dinkes", "kadis": "kadis", "kabid": "kabid",
-             "subko": "subko", "staf": "staf", "auditor": "auditor"}
+    names = {
+        "opd": "opd.dinkes",
+        "kadis": "kadis",
+        "kabid": "kabid",
+        "subko": "subko",
+        "staf": "staf",
+        "auditor": "auditor",
+    }
     return {role: login(system, username) for role, username in names.items()}
 
 
@@ -53,25 +59,36 @@ def test_free_branch_runs_all_ten_steps_and_closes_the_case(
     request_id = file_request(opd, start=start, end=end, participants=150)  # step 1
     wait_until(lambda: case_of(kadis, request_id), what="case opened")
     # A step out of order, or by the wrong role, is refused and changes nothing.
-    early = kabid.call("POST", "disposition", f"/api/v1/cases/{request_id}/dispositions",
-                       json={"to_role": "subkoordinator"})
+    early = kabid.call(
+        "POST",
+        "disposition",
+        f"/api/v1/cases/{request_id}/dispositions",
+        json={"to_role": "subkoordinator"},
+    )
     assert early.status_code == 409, early.text
-    wrong = opd.call("POST", "disposition", f"/api/v1/cases/{request_id}/dispositions",
-                     json={"to_role": "kabid"})
+    wrong = opd.call(
+        "POST", "disposition", f"/api/v1/cases/{request_id}/dispositions", json={"to_role": "kabid"}
+    )
     assert wrong.status_code == 403, wrong.text
     assert wrong.json()["error"]["code"] == "wrong_role"
-    not_yet = staf.call("POST", "disposition", f"/api/v1/cases/{request_id}/dispositions",
-                        json={"to_role": "subkoordinator"})
+    not_yet = staf.call(
+        "POST",
+        "disposition",
+        f"/api/v1/cases/{request_id}/dispositions",
+        json={"to_role": "subkoordinator"},
+    )
     assert not_yet.status_code == 409, not_yet.text
     kadis.dispose(request_id, "kabid", instruction="Proses lebih lanjut", sifat="segera")  # 2
     kabid.dispose(request_id, "subkoordinator", instruction="Koordinasikan")  # 3
     subko.dispose(request_id, "staf", instruction="Buatkan ID meeting dan password")  # 4
-    meeting = staf.when_ready("POST", "scheduler", "/api/v1/meetings",
-                              json={"request_id": request_id})  # 5
+    meeting = staf.when_ready(
+        "POST", "scheduler", "/api/v1/meetings", json={"request_id": request_id}
+    )  # 5
     assert meeting["meeting"]["join_url"].startswith("https://zoom.us/j/")
     staf.dispose(request_id, "subkoordinator", instruction="Meeting sudah dibuat")  # 6
-    letter = subko.when_ready("POST", "letters", "/api/v1/letters",
-                              json={"request_id": request_id})  # 7 (draft)
+    letter = subko.when_ready(
+        "POST", "letters", "/api/v1/letters", json={"request_id": request_id}
+    )  # 7 (draft)
     letter_id = letter["letter_id"]
     subko.dispose(request_id, "kabid", instruction="Mohon diperiksa", letter_id=letter_id)  # 7
     kabid.dispose(request_id, "kadis", instruction="Mohon ditandatangani")  # 8
@@ -80,21 +97,40 @@ def test_free_branch_runs_all_ten_steps_and_closes_the_case(
     opd.when_ready("POST", "letters", f"/api/v1/letters/{letter_id}/receipt")  # 10
 
     closed = wait_until(
-        lambda: "CaseClosed" in types(events_of(system, request_id)), what="CaseClosed")
+        lambda: "CaseClosed" in types(events_of(system, request_id)), what="CaseClosed"
+    )
     assert closed
     messages = events_of(system, request_id)
     seen = types(messages)
     # Causal order in the stream.
-    order = ["RequestSubmitted", "Disposed", "SlotChecked", "MeetingCreated", "LetterDrafted",
-             "LetterSent", "LetterReceived", "CaseClosed"]
+    order = [
+        "RequestSubmitted",
+        "Disposed",
+        "SlotChecked",
+        "MeetingCreated",
+        "LetterDrafted",
+        "LetterSent",
+        "LetterReceived",
+        "CaseClosed",
+    ]
     positions = [seen.index(name) for name in order]
     assert positions == sorted(positions), seen
     assert seen.count("Disposed") == 6
-    assert [m.event.sop_step for m in messages if m.headers["ce-type"] == "sivicon.Disposed.v1"
-            ] == [2, 3, 4, 6, 7, 8]
+    assert [
+        m.event.sop_step for m in messages if m.headers["ce-type"] == "sivicon.Disposed.v1"
+    ] == [2, 3, 4, 6, 7, 8]
     for message in messages:
-        for header in ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time",
-                       "ce-subject", "Nats-Msg-Id", "traceparent", "sivicon-correlation-id"):
+        for header in (
+            "ce-specversion",
+            "ce-id",
+            "ce-source",
+            "ce-type",
+            "ce-time",
+            "ce-subject",
+            "Nats-Msg-Id",
+            "traceparent",
+            "sivicon-correlation-id",
+        ):
             assert message.headers.get(header), (header, message.subject)
         assert message.headers["ce-subject"] == request_id
     closing = messages[seen.index("CaseClosed")].event
@@ -115,9 +151,12 @@ def test_free_branch_runs_all_ten_steps_and_closes_the_case(
     recorded = sorted({s["sop_step"] for s in steps})
     assert recorded == list(range(1, 11))
     for step in steps:
-        assert step["actor"]["username"] and step["at"]
+        assert step["actor"]["username"]
+        assert step["at"]
     by_step = {s["sop_step"]: s["actor"]["username"] for s in steps}
-    assert by_step[2] == "kadis" and by_step[5] == "staf" and by_step[10] == "opd.dinkes"
+    assert by_step[2] == "kadis"
+    assert by_step[5] == "staf"
+    assert by_step[10] == "opd.dinkes"
 
 
 def test_full_branch_informs_the_opd_and_closes_with_schedule_full(
@@ -127,14 +166,18 @@ def test_full_branch_informs_the_opd_and_closes_with_schedule_full(
     start, end = future_slot(12, 13)
     # Take every host account at that time (100, 300 and 500 participants).
     for participants in (450, 250, 90):
-        other = file_request(opd, start=start, end=end, participants=participants,
-                             topic=f"Rapat {participants}")
+        other = file_request(
+            opd, start=start, end=end, participants=participants, topic=f"Rapat {participants}"
+        )
         wait_until(lambda other=other: case_of(kadis, other), what="case opened")
         kadis.dispose(other, "kabid")
         kabid.dispose(other, "subkoordinator")
         wait_until(lambda other=other: "SlotChecked" in types(events_of(system, other)))
-        checked = [m.event for m in events_of(system, other)
-                   if m.headers["ce-type"] == "sivicon.SlotChecked.v1"][0]
+        checked = next(
+            m.event
+            for m in events_of(system, other)
+            if m.headers["ce-type"] == "sivicon.SlotChecked.v1"
+        )
         assert checked.available  # type: ignore[attr-defined]
 
     request_id = file_request(opd, start=start, end=end, participants=50)
@@ -142,24 +185,27 @@ def test_full_branch_informs_the_opd_and_closes_with_schedule_full(
     kadis.dispose(request_id, "kabid")
     kabid.dispose(request_id, "subkoordinator")
     wait_until(lambda: "SlotChecked" in types(events_of(system, request_id)))
-    check = [m.event for m in events_of(system, request_id)
-             if m.headers["ce-type"] == "sivicon.SlotChecked.v1"][0]
+    check = next(
+        m.event
+        for m in events_of(system, request_id)
+        if m.headers["ce-type"] == "sivicon.SlotChecked.v1"
+    )
     assert not check.available  # type: ignore[attr-defined]
     assert check.alternatives  # type: ignore[attr-defined]
     # Staff cannot be asked to create a meeting for a full schedule.
-    refused = subko.call("POST", "disposition", f"/api/v1/cases/{request_id}/dispositions",
-                         json={"to_role": "staf"})
+    refused = subko.call(
+        "POST", "disposition", f"/api/v1/cases/{request_id}/dispositions", json={"to_role": "staf"}
+    )
     assert refused.status_code == 409
     subko.dispose(request_id, "opd", instruction="Jadwal penuh, informasikan ke OPD")  # step 4
-    letter = subko.when_ready("POST", "letters", "/api/v1/letters",
-                              json={"request_id": request_id})
+    letter = subko.when_ready("POST", "letters", "/api/v1/letters", json={"request_id": request_id})
     assert letter["kind"] == "schedule_full"
     subko.when_ready("POST", "letters", f"/api/v1/letters/{letter['letter_id']}/send")
     opd.when_ready("POST", "letters", f"/api/v1/letters/{letter['letter_id']}/receipt")
     wait_until(lambda: "CaseClosed" in types(events_of(system, request_id)), what="CaseClosed")
     messages = events_of(system, request_id)
-    closing = [m.event for m in messages if m.headers["ce-type"] == "sivicon.CaseClosed.v1"][0]
+    closing = next(m.event for m in messages if m.headers["ce-type"] == "sivicon.CaseClosed.v1")
     assert closing.outcome == "schedule_full"  # type: ignore[attr-defined]
     assert "MeetingCreated" not in types(messages)
-    sent = [m.event for m in messages if m.headers["ce-type"] == "sivicon.LetterSent.v1"][0]
+    sent = next(m.event for m in messages if m.headers["ce-type"] == "sivicon.LetterSent.v1")
     assert sent.kind == "schedule_full"  # type: ignore[attr-defined]

@@ -32,8 +32,13 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
     env = {**os.environ, "SIVICON_DATA_DIR": str(data_dir)}
     env.pop("SIVICON_NATS_URL", None)
     sivicon = Path(sys.executable).parent / "sivicon"
-    up = subprocess.Popen([str(sivicon), "up", "--random-ports"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    up = subprocess.Popen(
+        [str(sivicon), "up", "--random-ports"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = []
     portal = None
     deadline = time.monotonic() + 120
@@ -51,7 +56,8 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
     assert portal, "".join(output)
     text = "".join(output)
     assert "nats://127.0.0.1:" in text
-    assert "kadis" in text and "opd.dinkes" in text
+    assert "kadis" in text
+    assert "opd.dinkes" in text
     page = httpx.get(portal, timeout=10)
     assert page.status_code == 200
     assert 'lang="id"' in page.text

@@ -26,14 +26,26 @@ def submission(client_ref: str, **meeting: object) -> dict[str, object]:
     start = datetime.now(UTC) + timedelta(days=3)
     return {
         "client_ref": client_ref,
-        "requester": {"name": "dr. Sri Wahyuni", "position": "Kepala Dinas Kesehatan",
-                      "phone": "+62 811 555 0101", "email": "dinkes@tarakankota.go.id"},
-        "letter": {"number": "800/412/DINKES", "date": "2026-11-27",
-                   "subject": "Permohonan Fasilitas Zoom Meeting",
-                   "pdf_base64": base64.b64encode(make_pdf()).decode()},
-        "meeting": {"topic": "Rapat Koordinasi Posyandu", "start": start.isoformat(),
-                    "end": (start + timedelta(hours=2)).isoformat(), "participants": 150,
-                    "notes": "", **meeting},
+        "requester": {
+            "name": "dr. Sri Wahyuni",
+            "position": "Kepala Dinas Kesehatan",
+            "phone": "+62 811 555 0101",
+            "email": "dinkes@tarakankota.go.id",
+        },
+        "letter": {
+            "number": "800/412/DINKES",
+            "date": "2026-11-27",
+            "subject": "Permohonan Fasilitas Zoom Meeting",
+            "pdf_base64": base64.b64encode(make_pdf()).decode(),
+        },
+        "meeting": {
+            "topic": "Rapat Koordinasi Posyandu",
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "participants": 150,
+            "notes": "",
+            **meeting,
+        },
     }
 
 
@@ -45,8 +57,9 @@ def app(store_env: dict[str, str], tmp_path: Path) -> IntakeApplication:
 
 
 def submit(app: IntakeApplication, body: dict[str, object]) -> tuple[dict[str, object], bool]:
-    return app.submit_json(opd_code="DINKES", body=json.dumps(body).encode(), channel="nats",
-                           submitted_by=actor("opd"))
+    return app.submit_json(
+        opd_code="DINKES", body=json.dumps(body).encode(), channel="nats", submitted_by=actor("opd")
+    )
 
 
 def test_a_submission_is_registered_with_the_next_agenda_number(app: IntakeApplication) -> None:
@@ -57,8 +70,11 @@ def test_a_submission_is_registered_with_the_next_agenda_number(app: IntakeAppli
     assert second["agenda_number"].endswith("/0002")
     sha = first["letter"]["document_sha256"]
     assert app.documents.get(sha).startswith(b"%PDF-")
-    events = [e for n in app.recorder.select_notifications(1, 100)
-              for e in to_integration(app.mapper.to_domain_event(n))]
+    events = [
+        e
+        for n in app.recorder.select_notifications(1, 100)
+        for e in to_integration(app.mapper.to_domain_event(n))
+    ]
     submitted = [e for e in events if isinstance(e, RequestSubmitted)]
     assert [e.client_ref for e in submitted] == ["SIMPEG-1", "SIMPEG-2"]
     assert submitted[0].letter.document_sha256 == sha
@@ -83,15 +99,20 @@ def test_invalid_submissions_say_which_fields_are_wrong(app: IntakeApplication) 
         submit(app, body)
     fields = {e.field for e in invalid.value.errors}
     assert {"meeting.participants", "extra"} <= fields
-    past = submission("SIMPEG-4", start="2020-01-01T09:00:00+08:00",
-                      end="2020-01-01T11:00:00+08:00")
+    past = submission(
+        "SIMPEG-4", start="2020-01-01T09:00:00+08:00", end="2020-01-01T11:00:00+08:00"
+    )
     with pytest.raises(SubmissionInvalid) as late:
         submit(app, past)
     assert [e.field for e in late.value.errors] == ["meeting.start"]
-    rejection_id = app.reject(opd_code="DINKES", client_ref="SIMPEG-4",
-                              errors=late.value.errors, tracking=None)
-    events = [e for n in app.recorder.select_notifications(1, 100)
-              for e in to_integration(app.mapper.to_domain_event(n))]
+    rejection_id = app.reject(
+        opd_code="DINKES", client_ref="SIMPEG-4", errors=late.value.errors, tracking=None
+    )
+    events = [
+        e
+        for n in app.recorder.select_notifications(1, 100)
+        for e in to_integration(app.mapper.to_domain_event(n))
+    ]
     rejected = [e for e in events if isinstance(e, RequestRejected)]
     assert rejected[0].request_id == rejection_id
     assert rejected[0].errors[0].field == "meeting.start"

@@ -16,8 +16,9 @@ from tests.pdfs import make_pdf
 from tests.support import auth, read_stream, running, wait_for_messages
 
 
-async def _publish_inbound(nats_url: str, body: bytes, msg_id: str | None,
-                           opd: str = "DINKES") -> None:
+async def _publish_inbound(
+    nats_url: str, body: bytes, msg_id: str | None, opd: str = "DINKES"
+) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     headers = {"Nats-Msg-Id": msg_id} if msg_id else None
@@ -37,17 +38,26 @@ async def test_machine_clients_are_answered_on_the_stream(settings: Settings) ->
         unknown = json.dumps(submission("X-1")).encode()
         await _publish_inbound(settings.nats_url, unknown, "X-1", opd="NOSUCH")
         # The service keeps working after each of those.
-        await _publish_inbound(settings.nats_url, json.dumps(submission("SIMPEG-7")).encode(),
-                               "SIMPEG-7")
+        await _publish_inbound(
+            settings.nats_url, json.dumps(submission("SIMPEG-7")).encode(), "SIMPEG-7"
+        )
         submitted = await wait_for_messages(
-            settings.nats_url, subjects.event_filter("intake", "RequestSubmitted"), 2)
+            settings.nats_url, subjects.event_filter("intake", "RequestSubmitted"), 2
+        )
         rejected = await wait_for_messages(
-            settings.nats_url, subjects.event_filter("intake", "RequestRejected"), 3)
+            settings.nats_url, subjects.event_filter("intake", "RequestRejected"), 3
+        )
         dead = await wait_for_messages(settings.nats_url, "sivicon.deadletter.intake", 3)
         await asyncio.sleep(0.3)
         assert [m.event.client_ref for m in submitted] == ["SIMPEG-2026-000123", "SIMPEG-7"]
-        assert len(await read_stream(
-            settings.nats_url, subjects.event_filter("intake", "RequestSubmitted"))) == 2
+        assert (
+            len(
+                await read_stream(
+                    settings.nats_url, subjects.event_filter("intake", "RequestSubmitted")
+                )
+            )
+            == 2
+        )
         by_ref = {m.event.client_ref: m.event for m in rejected}
         assert by_ref["SIMPEG-2026-000124"].errors[0].field == "meeting.participants"
         assert by_ref["SIMPEG-2026-000125"].errors[0].message == "the body is not valid JSON"
@@ -62,17 +72,26 @@ async def test_machine_clients_are_answered_on_the_stream(settings: Settings) ->
 
 async def _form(client, settings, **overrides):  # type: ignore[no-untyped-def]
     data = {
-        "requester_name": "dr. Sri Wahyuni", "requester_position": "Kepala Dinas Kesehatan",
-        "requester_phone": "+62 811 555 0101", "requester_email": "dinkes@tarakankota.go.id",
-        "letter_number": "800/412/DINKES", "letter_date": "2026-11-27",
-        "letter_subject": "Permohonan Fasilitas Zoom Meeting", "topic": "Rapat Posyandu",
-        "start": "2031-12-03T09:00", "end": "2031-12-03T11:00", "participants": "150",
+        "requester_name": "dr. Sri Wahyuni",
+        "requester_position": "Kepala Dinas Kesehatan",
+        "requester_phone": "+62 811 555 0101",
+        "requester_email": "dinkes@tarakankota.go.id",
+        "letter_number": "800/412/DINKES",
+        "letter_date": "2026-11-27",
+        "letter_subject": "Permohonan Fasilitas Zoom Meeting",
+        "topic": "Rapat Posyandu",
+        "start": "2031-12-03T09:00",
+        "end": "2031-12-03T11:00",
+        "participants": "150",
     }
     data.update(overrides.pop("data", {}))
     files = {"letter_pdf": ("surat.pdf", overrides.pop("pdf", make_pdf()), "application/pdf")}
-    return await client.post("/api/v1/requests", data=data, files=files,
-                             headers={**auth(settings, overrides.pop("role", "opd")),
-                                      **overrides.pop("headers", {})})
+    return await client.post(
+        "/api/v1/requests",
+        data=data,
+        files=files,
+        headers={**auth(settings, overrides.pop("role", "opd")), **overrides.pop("headers", {})},
+    )
 
 
 async def test_an_opd_files_a_request_letter_over_http(settings: Settings) -> None:
@@ -85,14 +104,17 @@ async def test_an_opd_files_a_request_letter_over_http(settings: Settings) -> No
         again = await _form(client, settings, headers={"Idempotency-Key": "form-1"})
         assert again.status_code == 200
         assert again.json()["request_id"] == view["request_id"]
-        pdf = await client.get(f"/api/v1/requests/{view['request_id']}/letter",
-                               headers=auth(settings, "kadis"))
+        pdf = await client.get(
+            f"/api/v1/requests/{view['request_id']}/letter", headers=auth(settings, "kadis")
+        )
         assert pdf.content == make_pdf()
-        other = await client.get(f"/api/v1/requests/{view['request_id']}",
-                                 headers=auth(settings, "opd", "DISDIK"))
+        other = await client.get(
+            f"/api/v1/requests/{view['request_id']}", headers=auth(settings, "opd", "DISDIK")
+        )
         assert other.status_code == 403
-        messages = await wait_for_messages(settings.nats_url, subjects.request_filter(
-            view["request_id"]), 1)
+        messages = await wait_for_messages(
+            settings.nats_url, subjects.request_filter(view["request_id"]), 1
+        )
         assert messages[0].event.request_id == UUID(view["request_id"])
 
 
@@ -122,21 +144,30 @@ async def test_bad_uploads_get_clear_errors_and_nothing_is_registered(
 async def test_http_machine_submission_and_withdrawal(settings: Settings) -> None:
     async with running(create_app(settings)) as client:
         body = submission("SIMPEG-HTTP-1")
-        created = await client.post("/api/v1/submissions", json=body,
-                                    headers={**auth(settings, "opd"),
-                                             "Idempotency-Key": "SIMPEG-HTTP-1"})
+        created = await client.post(
+            "/api/v1/submissions",
+            json=body,
+            headers={**auth(settings, "opd"), "Idempotency-Key": "SIMPEG-HTTP-1"},
+        )
         assert created.status_code == 201, created.text
-        invalid = await client.post("/api/v1/submissions", json={"client_ref": "x"},
-                                    headers=auth(settings, "opd"))
+        invalid = await client.post(
+            "/api/v1/submissions", json={"client_ref": "x"}, headers=auth(settings, "opd")
+        )
         assert invalid.status_code == 422
         assert {d["field"] for d in invalid.json()["error"]["details"]} >= {"requester", "letter"}
         request_id = created.json()["request_id"]
-        withdrawn = await client.post(f"/api/v1/requests/{request_id}/withdraw",
-                                      json={"reason": "acara dibatalkan"},
-                                      headers=auth(settings, "opd"))
+        withdrawn = await client.post(
+            f"/api/v1/requests/{request_id}/withdraw",
+            json={"reason": "acara dibatalkan"},
+            headers=auth(settings, "opd"),
+        )
         assert withdrawn.json()["status"] == "withdrawn"
-        again = await client.post(f"/api/v1/requests/{request_id}/withdraw",
-                                  json={"reason": "lagi"}, headers=auth(settings, "opd"))
+        again = await client.post(
+            f"/api/v1/requests/{request_id}/withdraw",
+            json={"reason": "lagi"},
+            headers=auth(settings, "opd"),
+        )
         assert again.status_code == 409
-        await wait_for_messages(settings.nats_url,
-                                subjects.event_filter("intake", "RequestWithdrawn"), 1)
+        await wait_for_messages(
+            settings.nats_url, subjects.event_filter("intake", "RequestWithdrawn"), 1
+        )

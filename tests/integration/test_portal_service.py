@@ -43,14 +43,22 @@ def _upstream_app() -> FastAPI:
 
     @app.post("/api/v1/cases/{case_id}/dispositions")
     async def refuse(case_id: str) -> JSONResponse:
-        body = {"error": {"code": "step_out_of_order", "message": "not now",
-                          "pesan": "langkah ini belum dapat dilakukan"}}
+        body = {
+            "error": {
+                "code": "step_out_of_order",
+                "message": "not now",
+                "pesan": "langkah ini belum dapat dilakukan",
+            }
+        }
         return JSONResponse(body, status_code=409)
 
     @app.get("/api/v1/letters/{letter_id}/pdf")
     async def pdf(letter_id: str) -> Response:
-        return Response(b"%PDF-1.7 " + letter_id.encode(), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{letter_id}.pdf"'})
+        return Response(
+            b"%PDF-1.7 " + letter_id.encode(),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{letter_id}.pdf"'},
+        )
 
     return app
 
@@ -58,8 +66,11 @@ def _upstream_app() -> FastAPI:
 @pytest.fixture
 def upstream() -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(_upstream_app(), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            _upstream_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -77,10 +88,12 @@ def _settings_with(tmp_path: Path, nats_url: str, **urls: str) -> Settings:
     return make_settings(tmp_path / "var", nats_url, **urls)
 
 
-async def _login(client: httpx.AsyncClient, username: str, password: str = DEMO_PASSWORD,
-                 acting: bool = False) -> httpx.Response:
-    return await client.post("/api/v1/auth/login",
-                             json={"username": username, "password": password, "acting": acting})
+async def _login(
+    client: httpx.AsyncClient, username: str, password: str = DEMO_PASSWORD, acting: bool = False
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password, "acting": acting}
+    )
 
 
 # --------------------------------------------------------------------------- logins
@@ -94,14 +107,17 @@ async def test_login_gives_a_token_every_service_accepts(settings: Settings) -> 
         assert body["token_type"] == "bearer"
         assert body["expires_in"] == settings.token_ttl_minutes * 60
         assert body["user"] == {
-            "username": "opd.dinkes", "name": "dr. Sri Wahyuni", "role": "opd",
-            "on_behalf_of": None, "opd_code": "DINKES", "role_name": "Kepala OPD Pemohon",
+            "username": "opd.dinkes",
+            "name": "dr. Sri Wahyuni",
+            "role": "opd",
+            "on_behalf_of": None,
+            "opd_code": "DINKES",
+            "role_name": "Kepala OPD Pemohon",
         }
         actor = verify_token(settings.secret, body["token"])
         assert (actor.username, actor.role, actor.opd_code) == ("opd.dinkes", "opd", "DINKES")
 
-        me = await client.get("/api/v1/me",
-                              headers={"Authorization": f"Bearer {body['token']}"})
+        me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
         assert me.status_code == 200
         assert me.json()["name"] == "dr. Sri Wahyuni"
 
@@ -152,14 +168,25 @@ async def test_only_admin_lists_users_and_never_sees_hashes(settings: Settings) 
         listed = await client.get("/api/v1/users", headers=auth(settings, "admin"))
         assert listed.status_code == 200
         users = {u["username"]: u for u in listed.json()}
-        assert {"opd.dinkes", "opd.disdik", "kadis", "kabid", "subko", "staf", "operator",
-                "auditor", "admin", "plt.kadis"} <= set(users)
+        assert {
+            "opd.dinkes",
+            "opd.disdik",
+            "kadis",
+            "kabid",
+            "subko",
+            "staf",
+            "operator",
+            "auditor",
+            "admin",
+            "plt.kadis",
+        } <= set(users)
         assert users["plt.kadis"]["acting_for"] == "kadis"
         assert "scrypt" not in listed.text
         assert all("password_hash" not in u for u in users.values())
 
-        assert (await client.get("/api/v1/users", headers=auth(settings, "staf"))).status_code \
-            == 403
+        assert (
+            await client.get("/api/v1/users", headers=auth(settings, "staf"))
+        ).status_code == 403
         assert (await client.get("/api/v1/users")).status_code == 401
 
 
@@ -187,8 +214,9 @@ async def test_gateway_forwards_token_body_query_and_content_type(
     settings = _settings_with(tmp_path, nats_url, disposition_url=upstream)
     headers = {**auth(settings, "kadis"), "Idempotency-Key": "abc-1"}
     async with running(create_app(settings)) as client:
-        got = await client.get("/gw/disposition/api/v1/echo/inbox?role=kadis&page=2",
-                               headers=headers)
+        got = await client.get(
+            "/gw/disposition/api/v1/echo/inbox?role=kadis&page=2", headers=headers
+        )
         assert got.status_code == 200
         assert got.headers["content-type"] == "application/json"
         echo = got.json()
@@ -197,8 +225,11 @@ async def test_gateway_forwards_token_body_query_and_content_type(
         assert echo["query"] == "role=kadis&page=2"
         assert echo["authorization"] == headers["Authorization"]
 
-        posted = await client.post("/gw/disposition/api/v1/echo/cases/1/dispositions",
-                                   headers=headers, json={"to_role": "kabid"})
+        posted = await client.post(
+            "/gw/disposition/api/v1/echo/cases/1/dispositions",
+            headers=headers,
+            json={"to_role": "kabid"},
+        )
         echo = posted.json()
         assert echo["method"] == "POST"
         assert echo["content_type"] == "application/json"
@@ -211,8 +242,9 @@ async def test_gateway_passes_the_services_status_and_bytes_back(
 ) -> None:
     settings = _settings_with(tmp_path, nats_url, disposition_url=upstream, letters_url=upstream)
     async with running(create_app(settings)) as client:
-        refused = await client.post("/gw/disposition/api/v1/cases/42/dispositions",
-                                    headers=auth(settings, "staf"), json={})
+        refused = await client.post(
+            "/gw/disposition/api/v1/cases/42/dispositions", headers=auth(settings, "staf"), json={}
+        )
         assert refused.status_code == 409
         assert refused.json()["error"]["pesan"] == "langkah ini belum dapat dilakukan"
 
@@ -259,8 +291,11 @@ async def test_the_page_is_indonesian_with_a_labelled_login_form(settings: Setti
         html = page.text
         assert '<html lang="id">' in html
         assert "<title>SIVICON — Layanan Video Conference DKISP Kota Tarakan</title>" in html
-        for field, label in (("username", "Nama pengguna"), ("password", "Kata sandi"),
-                             ("acting", "Masuk sebagai Plt/Plh")):
+        for field, label in (
+            ("username", "Nama pengguna"),
+            ("password", "Kata sandi"),
+            ("acting", "Masuk sebagai Plt/Plh"),
+        ):
             assert re.search(rf'<label for="{field}">{re.escape(label)}</label>', html)
             assert f'id="{field}"' in html
 

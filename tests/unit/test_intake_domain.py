@@ -16,9 +16,18 @@ from shared.errors import Forbidden, InvalidInput, OutOfOrder
 
 def _request(opd: str = "DINKES") -> Request:
     return Request(
-        request_id=uuid4(), opd_code=opd, opd_name="Dinas Kesehatan", channel="http",
-        client_ref=None, fingerprint="f", requester={}, letter={}, meeting={},
-        submitted_by={"opd_code": opd}, agenda_year=2026, agenda_seq=1,
+        request_id=uuid4(),
+        opd_code=opd,
+        opd_name="Dinas Kesehatan",
+        channel="http",
+        client_ref=None,
+        fingerprint="f",
+        requester={},
+        letter={},
+        meeting={},
+        submitted_by={"opd_code": opd},
+        agenda_year=2026,
+        agenda_seq=1,
         agenda_number=format_agenda_number(2026, 1),
     )
 

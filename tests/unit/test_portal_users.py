@@ -30,8 +30,16 @@ class Clock:
 def test_there_is_a_demo_user_for_every_role_and_a_plt_for_kadis() -> None:
     users = {u.username: u for u in demo_users()}
     roles = {u.role for u in users.values()}
-    assert roles == {"opd", "kadis", "kabid", "subkoordinator", "staf", "operator", "auditor",
-                     "admin"}
+    assert roles == {
+        "opd",
+        "kadis",
+        "kabid",
+        "subkoordinator",
+        "staf",
+        "operator",
+        "auditor",
+        "admin",
+    }
     assert users["opd.dinkes"].opd_code == "DINKES"
     assert users["opd.dinkes"].name == "dr. Sri Wahyuni"
     assert users["opd.disdik"].opd_code == "DISDIK"
