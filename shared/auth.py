@@ -22,6 +22,7 @@ from typing import Any
 
 from shared.errors import Forbidden, NotAuthenticated
 from shared.events import Actor
+from shared.roles import ROLE_NAMES
 
 
 def effective_role(actor: Actor) -> str:
@@ -60,18 +61,6 @@ def verify_token(secret: bytes, token: str) -> Actor:
             "token expired, please log in again", "sesi telah berakhir, silakan masuk kembali"
         )
     return Actor.model_validate(claims)
-
-
-ROLE_NAMES = {
-    "opd": "Kepala OPD Pemohon",
-    "kadis": "Kepala Dinas",
-    "kabid": "Kepala Bidang Aplikasi dan Informatika",
-    "subkoordinator": "Sub Koordinator Pengelolaan e-Government",
-    "staf": "Staf",
-    "operator": "Operator",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-}
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -16,7 +16,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.casefile import effective_role
 from services.disposition.domain import Case
 from services.disposition.views import (
@@ -26,6 +25,7 @@ from services.disposition.views import (
     inbox_row,
     record_view,
 )
+from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, NotFound, OutOfOrder
 from shared.events import (
     LetterDrafted,

@@ -15,13 +15,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.procedure import (
     MEETING_LIMIT,
     REVIEW_LIMIT_WORKING_DAYS,
     ROLE_FOR_STEP,
     ROLE_LABELS,
 )
+from shared.calendar import WorkingCalendar
 from shared.errors import OutOfOrder
 
 # Record kinds that complete a step of the procedure (the others document it).

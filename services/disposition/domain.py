@@ -19,7 +19,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.casefile import effective_role, label, sla_figures
 from services.disposition.procedure import (
     DEFAULT_INSTRUCTIONS,
@@ -32,6 +31,7 @@ from services.disposition.procedure import (
     TARGETS,
 )
 from services.disposition.reports import CaseReports
+from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, InvalidInput, OutOfOrder
 
 

@@ -6,9 +6,9 @@ from fastapi import FastAPI
 
 from services.disposition.api import router
 from services.disposition.application import DispositionApplication
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.consumers import SERVICE, consumer_specs
 from services.disposition.integration import to_integration
+from shared.calendar import WorkingCalendar
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings, load_settings
 

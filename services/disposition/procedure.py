@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from shared.roles import ROLE_NAMES
+
 STEP_NAMES: dict[int, str] = {
     1: "Kepala OPD mengajukan permohonan fasilitas Layanan Video Conference (Zoom Meeting)",
     2: "Kepala Dinas mendisposisi permohonan kepada Kepala Bidang",
@@ -62,17 +64,7 @@ DEFAULT_INSTRUCTIONS: dict[tuple[int, str], str] = {
 
 SIFAT = ("biasa", "segera", "sangat_segera", "rahasia")
 
-ROLE_LABELS: dict[str, str] = {
-    "opd": "Kepala OPD Pemohon",
-    "kadis": "Kepala Dinas",
-    "kabid": "Kepala Bidang Aplikasi dan Informatika",
-    "subkoordinator": "Sub Koordinator Pengelolaan e-Government",
-    "staf": "Staf",
-    "operator": "Operator",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-    "system": "Sistem",
-}
+ROLE_LABELS = ROLE_NAMES
 
 MEETING_LIMIT = timedelta(minutes=15)
 MEETING_LIMIT_TEXT = "15 menit"

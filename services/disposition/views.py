@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.domain import Case
 from services.disposition.procedure import (
     MEETING_LIMIT_TEXT,
@@ -20,6 +19,7 @@ from services.disposition.procedure import (
     STEP_NAMES,
     initials,
 )
+from shared.calendar import WorkingCalendar
 
 
 def iso(value: datetime | None) -> str | None:

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.portal.users import LoginThrottle, public_view
-from shared.auth import ROLE_NAMES, UserDirectory, issue_token, require_role
+from shared.auth import UserDirectory, issue_token, require_role
 from shared.errors import NotAuthenticated
 from shared.events import Actor
 from shared.httpapi import CurrentActor
+from shared.roles import ROLE_NAMES
 from shared.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])

@@ -8,6 +8,7 @@ from services.scheduler.api import router
 from services.scheduler.application import SchedulerApplication, to_integration
 from services.scheduler.consumers import SERVICE, consumer_specs
 from services.scheduler.zoom import MeetingProvider, ZoomProvider
+from shared.calendar import HOLIDAYS_2026
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings, load_settings
 
@@ -29,6 +30,7 @@ def create_app(
     application = SchedulerApplication(
         env=settings.eventstore_env(SERVICE),
         provider=provider or zoom_provider(settings),
+        non_working_days=frozenset(HOLIDAYS_2026),
         buffer_minutes=settings.slot_buffer_minutes,
         timezone=settings.timezone,
     )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.disposition.calendar import HOLIDAYS_2026, WorkingCalendar, add_working_days
+from shared.calendar import HOLIDAYS_2026, WorkingCalendar, add_working_days
 
 HOLIDAYS = frozenset(HOLIDAYS_2026)
 

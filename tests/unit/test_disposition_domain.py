@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.domain import Case
+from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, InvalidInput, OutOfOrder
 from tests.unit.test_disposition_integration import (
     T0,

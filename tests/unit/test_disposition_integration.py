@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.disposition.calendar import WorkingCalendar
 from services.disposition.domain import Case
 from services.disposition.integration import to_integration
+from shared.calendar import WorkingCalendar
 from shared.events import (
     Actor,
     CaseClosed,
