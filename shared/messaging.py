@@ -313,6 +313,7 @@ class DurableConsumer:
                 else:
                     await asyncio.to_thread(self.handler, delivery)
                     self.stats.handled += 1
+                    self._log_handled(delivery)
                 break
             except Refused as refusal:
                 await self.dead_letter(delivery, str(refusal))
@@ -335,6 +336,18 @@ class DurableConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
         await message.ack()
+
+    def _log_handled(self, delivery: Delivery) -> None:
+        request_id = delivery.headers.get("ce-subject") or delivery.subject.rsplit(".", 1)[-1]
+        event_type = delivery.headers.get("ce-type") or delivery.subject
+        log.info(
+            "%s handled %s for request %s (stream seq %d)",
+            self.service,
+            event_type,
+            request_id,
+            delivery.tracking.notification_id,
+            extra={"request_id": request_id, "event_type": event_type, "service": self.service},
+        )
 
     async def dead_letter(self, delivery: Delivery, reason: str) -> None:
         self.stats.dead_lettered += 1
@@ -371,14 +384,5 @@ def dispatch_events(handlers: Mapping[type[IntegrationEvent], EventHandler]) -> 
         handler = handlers.get(type(envelope.event))
         if handler is not None:
             handler(envelope, delivery.tracking)
-            log.info(
-                "handled %s for request %s",
-                envelope.event.ce_type(),
-                envelope.event.request_id,
-                extra={
-                    "request_id": str(envelope.event.request_id),
-                    "event_type": envelope.event.ce_type(),
-                },
-            )
 
     return handle

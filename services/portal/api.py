@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.portal.users import LoginThrottle, public_view
+from shared.asyncapi import asyncapi_document
 from shared.auth import UserDirectory, issue_token, require_role
 from shared.errors import NotAuthenticated
 from shared.events import Actor
@@ -92,3 +93,9 @@ def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, s
     return [
         public_view(user) for user in sorted(directory.load().values(), key=lambda u: u.username)
     ]
+
+
+@router.get("/asyncapi.json")
+def asyncapi(settings: SettingsDep) -> dict[str, Any]:
+    """The AsyncAPI document of the events: subjects, schemas, the inbound request format."""
+    return asyncapi_document(settings.nats_url.split(",")[0])

@@ -4,7 +4,10 @@ over the real system: every service its own process, a real nats-server, SQLite 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -209,3 +212,35 @@ def test_full_branch_informs_the_opd_and_closes_with_schedule_full(
     assert "MeetingCreated" not in types(messages)
     sent = next(m.event for m in messages if m.headers["ce-type"] == "sivicon.LetterSent.v1")
     assert sent.kind == "schedule_full"  # type: ignore[attr-defined]
+
+
+def test_sivicon_tail_prints_one_request_s_events_with_actors(
+    system: System, users: dict[str, User]
+) -> None:
+    opd, kadis = users["opd"], users["kadis"]
+    start, end = future_slot(14, 9)
+    request_id = file_request(opd, start=start, end=end, participants=30)
+    wait_until(lambda: case_of(kadis, request_id), what="case opened")
+    kadis.dispose(request_id, "kabid")
+    wait_until(lambda: "Disposed" in types(events_of(system, request_id)))
+    sivicon = Path(sys.executable).parent / "sivicon"
+    out = subprocess.run(
+        [str(sivicon), "tail", "--request", request_id, "--limit", "2"],
+        env={**system.env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0].split() == ["time", "(WITA)", "type", "request", "actor"]
+    assert "sivicon.RequestSubmitted.v1" in out[1]
+    assert request_id in out[1]
+    assert "Staf Dinas Kesehatan" in out[1] or "[opd]" in out[1]
+    assert "sivicon.Disposed.v1" in out[2]
+    assert "[kadis]" in out[2]
+    assert "step 2" in out[2]
+
+
+def test_the_portal_publishes_the_asyncapi_document(system: System) -> None:
+    document = httpx.get(system.urls["portal"] + "/api/v1/asyncapi.json", timeout=30).json()
+    assert "sivicon.RequestSubmitted.v1" in document["channels"]
