@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.settings import Settings
-from tests.support import make_settings, nats_server, postgres_dsn_env
+from tests.support import drop_schema, make_settings, nats_server, postgres_dsn_env
 
 
 @pytest.fixture
@@ -27,21 +27,24 @@ def settings(tmp_path: Path, nats_url: str) -> Settings:
 def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """An ``eventsourcing`` environment for SQLite, and for PostgreSQL where one is reachable."""
     if request.param == "sqlite":
-        return {
+        yield {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(tmp_path / "store.sqlite"),
         }
+        return
     pg = postgres_dsn_env()
     if pg is None:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not reachable, and CI must run the PostgreSQL tests")
         pytest.skip("PostgreSQL not reachable (set SIVICON_TEST_POSTGRES_DSN)")
-    return {
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_HOST": pg["host"],
         "POSTGRES_PORT": pg["port"],
         "POSTGRES_USER": pg["user"],
         "POSTGRES_PASSWORD": pg["password"],
         "POSTGRES_DBNAME": pg["dbname"],
-        "POSTGRES_SCHEMA": f"t_{uuid.uuid4().hex[:12]}",
+        "POSTGRES_SCHEMA": schema,
     }
+    drop_schema(pg, schema)
