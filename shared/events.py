@@ -274,7 +274,11 @@ class CaseClosed(IntegrationEvent):
 
 
 class SlaBreached(IntegrationEvent):
-    """A step ran past its time limit (step 5: 15 minutes; step 8: one working day)."""
+    """A step ran past its time limit (step 5: 15 minutes; step 8: one working day).
+
+    Published once per step: when the deadline passes with the step still open
+    (``completed_at`` null), or, if nobody noticed in time, when the step is completed late.
+    """
 
     event_name: ClassVar[str] = "SlaBreached"
     producer: ClassVar[str] = "disposition"
@@ -283,7 +287,7 @@ class SlaBreached(IntegrationEvent):
     limit: str
     started_at: AwareDatetime
     deadline: AwareDatetime
-    completed_at: AwareDatetime
+    completed_at: AwareDatetime | None
 
 
 ALL_EVENTS: tuple[type[IntegrationEvent], ...] = (

@@ -49,12 +49,14 @@ class ServiceRuntime:
         *,
         to_integration: ToIntegration | None = None,
         consumers: Sequence[ConsumerSpec] = (),
+        periodic: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
         self.settings = settings
         self.service = service
         self.application = application
         self.to_integration = to_integration
         self.consumer_specs = list(consumers)
+        self.periodic = list(periodic)
         self.nc: NatsClient | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[DurableConsumer] = []
@@ -87,7 +89,19 @@ class ServiceRuntime:
             )
             self.consumers.append(consumer)
             self._spawn(consumer.run(), f"consumer {spec.durable}")
+        for seconds, job in self.periodic:
+            self._spawn(self._every(seconds, job), f"every {seconds:g} s: {job.__name__}")
         self.started_at = datetime.now(UTC)
+
+    async def _every(self, seconds: float, job: Callable[[], object]) -> None:
+        """Run a synchronous job in a worker thread every ``seconds``; a failure is logged and
+        the job runs again next time."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await asyncio.to_thread(job)
+            except Exception:
+                log.exception("%s: periodic job %s failed", self.service, job.__name__)
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=f"{self.service} {name}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -198,6 +199,23 @@ class DispositionApplication(ServiceApplication):
             ),
             tracking,
         )
+
+    def flag_overdue_cases(self, now: datetime | None = None) -> int:
+        """Record ``SlaBreached`` for every open case whose timed step is past its deadline."""
+        now = now or datetime.now(UTC)
+        flagged = 0
+        for row in self.directory.rows():
+            due = row["due_at"]
+            if row["closed"] or due is None or datetime.fromisoformat(due) >= now:
+                continue
+            case = self._case(UUID(row["case_id"]))
+            if case.flag_overdue(now, self.calendar):
+                try:
+                    self.save(case)
+                except IntegrityError:
+                    continue  # the case moved meanwhile; the next round looks again
+                flagged += 1
+        return flagged
 
     def _report(self, case_id: UUID, change: Callable[[Case], bool], tracking: Tracking) -> bool:
         case = self._case(case_id)

@@ -17,6 +17,8 @@ from eventsourcing.domain import Aggregate
 
 from services.disposition.procedure import (
     MEETING_LIMIT,
+    MEETING_LIMIT_TEXT,
+    REVIEW_LIMIT_TEXT,
     REVIEW_LIMIT_WORKING_DAYS,
     ROLE_FOR_STEP,
     ROLE_LABELS,
@@ -155,10 +157,33 @@ class CaseFile(Aggregate):
 
     # ------------------------------------------------------------------ SLA
 
+    def breached(self, step: int) -> bool:
+        return any(b["sop_step"] == step for b in self.sla_breaches)
+
+    def flag_overdue(self, now: datetime, calendar: WorkingCalendar) -> bool:
+        """Record the breach of the pending timed step once its deadline has passed."""
+        step = self.pending_step
+        if step not in (5, 8) or self.breached(step):
+            return False
+        deadline = self.deadline_of(step, calendar)
+        start = self.step_record(4 if step == 5 else 7)
+        if deadline is None or start is None or now <= deadline:
+            return False
+        self.trigger_event(
+            self.SlaBreachRecorded,
+            sop_step=step,
+            limit=MEETING_LIMIT_TEXT if step == 5 else REVIEW_LIMIT_TEXT,
+            started_at=start["at"],
+            deadline=deadline,
+            completed_at=None,
+            caused_by=None,
+        )
+        return True
+
     def _note_breach(self, record: dict[str, Any], caused_by: str | None) -> None:
         sla = record["sla"]
-        if sla is None or not sla["breached"]:
-            return
+        if sla is None or not sla["breached"] or self.breached(record["sop_step"]):
+            return  # on time, or already flagged when the deadline passed
         self.trigger_event(
             self.SlaBreachRecorded,
             sop_step=record["sop_step"],
@@ -174,7 +199,7 @@ class CaseFile(Aggregate):
         limit: str
         started_at: datetime
         deadline: datetime
-        completed_at: datetime
+        completed_at: datetime | None
         caused_by: str | None
 
         def apply(self, aggregate: CaseFile) -> None:

@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         application,
         to_integration=to_integration,
         consumers=consumer_specs(application),
+        # A step left open past its deadline is reported while it is still open.
+        periodic=[(30.0, application.flag_overdue_cases)],
     )
     api = runtime.build_api(
         "SIVICON disposition",

@@ -13,7 +13,7 @@ from eventsourcing.persistence import Tracking
 from services.disposition.application import DispositionApplication
 from services.disposition.integration import to_integration
 from shared.errors import Forbidden, NotFound, OutOfOrder
-from shared.events import CaseClosed, Disposed, IntegrationEvent
+from shared.events import CaseClosed, Disposed, IntegrationEvent, SlaBreached
 from tests.unit.test_disposition_integration import (
     letter_drafted,
     letter_received,
@@ -216,3 +216,22 @@ def test_the_disposition_sheet_lists_each_forward(app: DispositionApplication) -
     assert (first["from_role"], first["to_role"], first["initials"]) == ("kadis", "kabid", "HA")
     assert (first["instruction"], first["note"]) == ("Proses lebih lanjut", "Harap dibantu")
     assert (second["instruction"], second["sifat"]) == ("Cek jadwal", "segera")
+
+
+def test_a_meeting_not_created_in_time_is_reported_while_still_open(
+    app: DispositionApplication,
+) -> None:
+    event = submitted()
+    request_id = event.request_id
+    app.open_case(event, "e-1", tracking())
+    app.dispose(request_id, who("kadis"), "kabid")
+    app.dispose(request_id, who("kabid"), "subkoordinator")
+    now = datetime.now(UTC)
+    app.record_slot_check(slot_checked(request_id, available=True, at=now), "e-2", tracking())
+    app.dispose(request_id, who("subkoordinator"), "staf")
+    assert app.flag_overdue_cases(now + timedelta(minutes=10)) == 0
+    assert app.flag_overdue_cases(now + timedelta(minutes=20)) == 1
+    assert app.flag_overdue_cases(now + timedelta(minutes=30)) == 0  # reported once
+    breaches = [e for e in published(app) if isinstance(e, SlaBreached)]
+    assert [(b.sop_step, b.completed_at) for b in breaches] == [(5, None)]
+    assert app.get_case(request_id, who("auditor"))["sla_breaches"][0]["sop_step"] == 5

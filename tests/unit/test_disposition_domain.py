@@ -439,3 +439,31 @@ def test_the_review_is_due_one_working_day_after_step_7(
         assert found[0].limit == "1 hari kerja"
         assert found[0].started_at == step7
         assert found[0].completed_at == step8
+
+
+def test_an_overdue_meeting_is_flagged_while_still_open_and_only_once() -> None:
+    case = open_case()
+    to_step(case, 4)  # disposed to staff at minute 20: due at minute 35
+    case.collect_events()
+    assert not case.flag_overdue(minutes(35), CALENDAR)  # not past the deadline yet
+    assert case.flag_overdue(minutes(36), CALENDAR)
+    flagged = breaches(case)
+    assert [(b.sop_step, b.deadline, b.completed_at) for b in flagged] == [(5, minutes(35), None)]
+    assert not case.flag_overdue(minutes(50), CALENDAR)
+    create_meeting(case, minutes(60))  # done late: already reported, not reported again
+    assert breaches(case) == []
+    assert case.step_record(5)["sla"]["breached"] is True  # type: ignore[index]
+
+
+def test_an_overdue_review_is_flagged_after_one_working_day() -> None:
+    step7 = wita(4, 12, 10)  # a Friday
+    case = case_at_step_7(step7)
+    assert not case.flag_overdue(wita(7, 12, 9), CALENDAR)  # Monday morning: still in time
+    assert case.flag_overdue(wita(7, 12, 11), CALENDAR)
+    assert [b.sop_step for b in breaches(case)] == [8]
+
+
+def test_nothing_is_flagged_for_a_step_without_a_time_limit() -> None:
+    case = open_case()
+    to_step(case, 2)
+    assert not case.flag_overdue(minutes(10_000), CALENDAR)
