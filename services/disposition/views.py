@@ -183,6 +183,7 @@ def inbox_row(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
         "letter_number": request["letter"]["number"],
         "meeting_topic": request["meeting"]["topic"],
         "meeting_start": request["meeting"]["start"],
+        "meeting_end": request["meeting"]["end"],
         "pending_step": pending,
         "pending_step_name": STEP_NAMES.get(pending) if pending else None,
         "current_role": case.current_role,
