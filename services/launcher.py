@@ -177,6 +177,13 @@ class System:
         self.children[name].stop()
         return self.start_service(name, extra_env)
 
+    def restart_nats(self, down_seconds: float = 0.0) -> None:
+        """Stop the embedded nats-server and start it again on the same port and store."""
+        self.children["nats-server"].stop()
+        time.sleep(down_seconds)
+        child, _ = start_nats(self.data_dir, _port(self.nats_url), self.log_dir)
+        self.children["nats-server"] = child
+
     def stop(self) -> None:
         for name in reversed(list(self.children)):
             self.children[name].stop()

@@ -71,6 +71,35 @@ def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repe
     assert len(records) == len(set(records)), records  # nothing recorded twice
 
 
+def test_the_flow_survives_a_nats_restart_and_loses_nothing(system: System) -> None:
+    opd, kadis, kabid = (login(system, u) for u in ("opd.dinkes", "kadis", "kabid"))
+    start, end = future_slot(22, 9)
+    request_id = file_request(opd, start=start, end=end, participants=40)
+    wait_until(lambda: case_of(kadis, request_id), what="case opened")
+    system.children["nats-server"].stop()
+    kadis.dispose(request_id, "kabid")  # stored while NATS is down; published when it is back
+    time.sleep(2)
+    system.restart_nats()
+    wait_until(
+        lambda: "Disposed" in types(events_of(system, request_id)),
+        timeout=60,
+        what="the disposition published after NATS came back",
+    )
+    kabid.dispose(request_id, "subkoordinator")
+    wait_until(
+        lambda: "SlotChecked" in types(events_of(system, request_id)),
+        timeout=60,
+        what="SlotChecked",
+    )
+    assert types(events_of(system, request_id)) == [
+        "RequestSubmitted",
+        "Disposed",
+        "Disposed",
+        "SlotChecked",
+    ]
+    assert system.dead_children() == []
+
+
 def _relay_crash(system: System, failpoint: str) -> None:
     system.restart("intake", {"SIVICON_FAILPOINTS": failpoint})
     client_ref = f"FAULT-{failpoint}"
