@@ -1,4 +1,4 @@
-"""The ``sivicon`` command: ``up`` (the whole system), ``run <service>``, ``tail``."""
+"""The ``sivicon`` command: ``up`` (the whole system), ``run <service>``, ``tail``, ``audit``."""
 
 from __future__ import annotations
 
@@ -204,6 +204,40 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _audit(request_id: str) -> int:
+    import nats
+
+    from services.audit import audit, render
+    from shared import subjects
+    from shared.envelope import EnvelopeError, from_message
+    from shared.messaging import read_subject
+
+    nc = await nats.connect(_nats_url(), name="sivicon-audit")
+    try:
+        messages = await read_subject(nc.jetstream(), subjects.request_filter(request_id))
+    finally:
+        await nc.close()
+    events = []
+    for message in messages:
+        try:
+            events.append(from_message(dict(message.headers or {}), message.data).event)
+        except EnvelopeError as exc:
+            print(f"stream message {message.metadata.sequence.stream} is not readable: {exc}")
+    if not events:
+        print(f"no events for request {request_id} in the stream")
+        return 1
+    tz = ZoneInfo(os.environ.get("SIVICON_TIMEZONE", "Asia/Makassar"))
+    result = audit(events)
+    print(f"Request {request_id}: {len(events)} events")
+    for line in render(result, tz):
+        print(line)
+    return 0 if result.complete else 3
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    return asyncio.run(_audit(args.request_id))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sivicon", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     tail.add_argument("--from-start", action="store_true", help="replay the stream first")
     tail.add_argument("--limit", type=int, default=None, help="stop after N events")
     tail.set_defaults(func=cmd_tail)
+    audit = sub.add_parser(
+        "audit", help="rebuild one request's history from the event stream and check it"
+    )
+    audit.add_argument("request_id")
+    audit.set_defaults(func=cmd_audit)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -386,3 +386,34 @@ def dispatch_events(handlers: Mapping[type[IntegrationEvent], EventHandler]) -> 
             handler(envelope, delivery.tracking)
 
     return handle
+
+
+async def read_subject(js: JetStreamContext, filter_subject: str = subjects.ALL) -> list[Msg]:
+    """Every message now in the stream under ``filter_subject``, in stream order (for readers
+    such as ``sivicon audit``; an ephemeral consumer, no acks, gone when done)."""
+    try:
+        info = await js.stream_info(subjects.STREAM)
+    except NotFoundError:
+        return []
+    if info.state.messages == 0:
+        return []
+    sub = await js.pull_subscribe(
+        filter_subject,
+        stream=subjects.STREAM,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=10.0
+        ),
+    )
+    out: list[Msg] = []
+    try:
+        while True:
+            try:
+                batch = await sub.fetch(500, timeout=0.5)
+            except (NatsTimeoutError, TimeoutError):
+                break
+            out.extend(batch)
+            if not batch or batch[-1].metadata.num_pending == 0:
+                break
+    finally:
+        await sub.unsubscribe()
+    return out

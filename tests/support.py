@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import nats
 from fastapi import FastAPI
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.launcher import Child, free_port, start_nats
 from shared import subjects
 from shared.auth import issue_token
 from shared.envelope import from_message
 from shared.events import Actor, IntegrationEvent
+from shared.messaging import read_subject
 from shared.settings import Settings
 
 
@@ -96,39 +96,13 @@ async def read_stream(nats_url: str, filter_subject: str = subjects.ALL) -> list
     """Every message currently in the stream under ``filter_subject``, in stream order."""
     nc = await nats.connect(nats_url)
     try:
-        js = nc.jetstream()
-        try:
-            info = await js.stream_info(subjects.STREAM)
-        except nats.js.errors.NotFoundError:
-            return []
-        if info.state.messages == 0:
-            return []
-        sub = await js.pull_subscribe(
-            filter_subject,
-            stream=subjects.STREAM,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.NONE,
-                deliver_policy=DeliverPolicy.ALL,
-                inactive_threshold=10.0,
-            ),
-        )
-        out: list[StreamMessage] = []
-        while True:
-            try:
-                batch = await sub.fetch(500, timeout=0.5)
-            except (TimeoutError, nats.errors.TimeoutError):
-                break
-            out.extend(
-                StreamMessage(m.subject, dict(m.headers or {}), m.data, m.metadata.sequence.stream)
-                for m in batch
-            )
-            if not batch:
-                break
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-        return out
+        messages = await read_subject(nc.jetstream(), filter_subject)
     finally:
         await nc.close()
+    return [
+        StreamMessage(m.subject, dict(m.headers or {}), m.data, m.metadata.sequence.stream)
+        for m in messages
+    ]
 
 
 async def wait_for_messages(

@@ -244,3 +244,35 @@ def test_sivicon_tail_prints_one_request_s_events_with_actors(
 def test_the_portal_publishes_the_asyncapi_document(system: System) -> None:
     document = httpx.get(system.urls["portal"] + "/api/v1/asyncapi.json", timeout=30).json()
     assert "sivicon.RequestSubmitted.v1" in document["channels"]
+
+
+def test_sivicon_audit_rebuilds_a_closed_case_from_the_stream(system: System) -> None:
+    closed = [
+        m.headers["ce-subject"]
+        for m in asyncio.run(read_stream(system.nats_url, "sivicon.disposition.CaseClosed.*"))
+        if m.event.outcome == "meeting_provided"  # type: ignore[attr-defined]
+    ]
+    assert closed, "runs after the free-branch test, which closes a case"
+    sivicon = Path(sys.executable).parent / "sivicon"
+    result = subprocess.run(
+        [str(sivicon), "audit", closed[0]],
+        env={**system.env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    steps = {line.split()[0] for line in lines[2:-1]}
+    assert {str(n) for n in range(1, 11)} <= steps
+    assert "Kepala Dinas" in result.stdout
+    assert lines[-1] == "case closed (meeting_provided); every step of the procedure is recorded"
+    open_case = subprocess.run(
+        [str(sivicon), "audit", "00000000-0000-0000-0000-000000000000"],
+        env={**system.env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert open_case.returncode == 1
+    assert "no events" in open_case.stdout

@@ -1,0 +1,156 @@
+"""Rebuilding one request's history from the event stream alone, as an auditor does.
+
+It reads every event of the request (``sivicon.*.*.<request_id>``) and lays them out as the
+steps of the SOP: who did what, in which role (and on whose behalf), when; and it says which
+steps of the procedure are missing for the way the case went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from shared.events import (
+    Actor,
+    CaseClosed,
+    Disposed,
+    IntegrationEvent,
+    LetterDrafted,
+    LetterReceived,
+    LetterSent,
+    MeetingCancelled,
+    MeetingCreated,
+    RequestSubmitted,
+    RequestWithdrawn,
+    SlaBreached,
+    SlotChecked,
+)
+from shared.roles import ROLE_NAMES
+
+FREE_PATH = tuple(range(1, 11))
+FULL_PATH = (1, 2, 3, 4, 10)
+
+
+@dataclass(frozen=True)
+class Entry:
+    step: int | None
+    what: str
+    actor: Actor | None
+    at: datetime
+
+
+def _entry(event: IntegrationEvent) -> Entry | None:
+    if isinstance(event, RequestSubmitted):
+        return Entry(
+            1,
+            f"request letter {event.letter.number} registered as agenda "
+            f"{event.agenda_number} ({event.opd_name})",
+            event.submitted_by,
+            event.submitted_at,
+        )
+    if isinstance(event, Disposed):
+        to = ROLE_NAMES.get(event.to_role, event.to_role)
+        return Entry(
+            event.sop_step, f"disposed to {to}: {event.instruction}", event.by, event.disposed_at
+        )
+    if isinstance(event, SlotChecked):
+        result = (
+            f"available on {event.host_account_name}"
+            if event.available
+            else f"full ({len(event.alternatives)} alternatives offered)"
+        )
+        return Entry(None, f"schedule checked: {result}", None, event.checked_at)
+    if isinstance(event, MeetingCreated):
+        return Entry(
+            5,
+            f"meeting {event.meeting_id} created ({event.created_via}) on {event.host_email}",
+            event.created_by,
+            event.created_at,
+        )
+    if isinstance(event, MeetingCancelled):
+        return Entry(
+            None, f"meeting cancelled: {event.reason}", event.cancelled_by, event.cancelled_at
+        )
+    if isinstance(event, LetterDrafted):
+        step = 7 if event.kind == "meeting_provided" else 4
+        return Entry(step, f"reply drafted ({event.kind})", event.drafted_by, event.drafted_at)
+    if isinstance(event, LetterSent):
+        step = 9 if event.kind == "meeting_provided" else 4
+        return Entry(
+            step,
+            f"reply {event.number} signed and sent, PDF sha256 {event.pdf_sha256[:16]}…",
+            event.signer,
+            event.sent_at,
+        )
+    if isinstance(event, LetterReceived):
+        return Entry(10, "reply received by the OPD", event.received_by, event.received_at)
+    if isinstance(event, RequestWithdrawn):
+        return Entry(None, f"withdrawn: {event.reason}", event.withdrawn_by, event.withdrawn_at)
+    if isinstance(event, SlaBreached):
+        late = "still open" if event.completed_at is None else "completed late"
+        return Entry(
+            None,
+            f"time limit of step {event.sop_step} ({event.limit}) passed, {late}",
+            None,
+            event.deadline,
+        )
+    if isinstance(event, CaseClosed):
+        return Entry(None, f"case closed: {event.outcome}", None, event.closed_at)
+    return None  # RequestRejected has no request; nothing else belongs to a case
+
+
+@dataclass(frozen=True)
+class Audit:
+    entries: list[Entry]
+    outcome: str | None
+    missing: list[int]
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome is not None and not self.missing
+
+
+def audit(stream: Iterable[IntegrationEvent]) -> Audit:
+    events = list(stream)
+    entries = [e for e in map(_entry, events) if e is not None]
+    outcome = None
+    branch_full = False
+    for event in events:
+        if isinstance(event, CaseClosed):
+            outcome = event.outcome
+        if isinstance(event, Disposed) and event.sop_step == 4 and event.to_role == "opd":
+            branch_full = True
+    path = FULL_PATH if branch_full else FREE_PATH
+    if outcome == "withdrawn":
+        path = ()
+    done = {e.step for e in entries if e.step is not None}
+    return Audit(entries, outcome, [s for s in path if s not in done])
+
+
+def _who(actor: Actor | None) -> str:
+    if actor is None:
+        return "(system)"
+    role = ROLE_NAMES.get(actor.role, actor.role)
+    acting = (
+        f", a.n. {ROLE_NAMES.get(actor.on_behalf_of, actor.on_behalf_of)}"
+        if actor.on_behalf_of
+        else ""
+    )
+    return f"{actor.name} ({role}{acting})"
+
+
+def render(result: Audit, tz: ZoneInfo) -> list[str]:
+    lines = [f"{'step':<5} {'when (WITA)':<19}  {'who':<45}  what"]
+    for entry in result.entries:
+        step = str(entry.step) if entry.step else "-"
+        when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(f"{step:<5} {when:<19}  {_who(entry.actor):<45}  {entry.what}")
+    if result.outcome is None:
+        lines.append(f"case still open; steps not yet recorded: {result.missing}")
+    elif result.missing:
+        lines.append(f"case closed ({result.outcome}) BUT steps missing: {result.missing}")
+    else:
+        lines.append(f"case closed ({result.outcome}); every step of the procedure is recorded")
+    return lines

@@ -1,0 +1,95 @@
+"""Rebuilding a case from its events: the auditor's view and its completeness verdict."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from services.audit import audit, render
+from shared.events import CaseClosed, Disposed, IntegrationEvent
+from tests.unit.test_disposition_integration import (
+    T0,
+    letter_drafted,
+    letter_received,
+    letter_sent,
+    meeting_created,
+    person,
+    slot_checked,
+    submitted,
+)
+
+
+def disposed(request_id: Any, step: int, role: str, to_role: str, minute: int) -> Disposed:
+    return Disposed(
+        request_id=request_id,
+        sop_step=step,
+        by=person(role),
+        to_role=to_role,
+        instruction="Proses lebih lanjut",
+        disposed_at=T0 + timedelta(minutes=minute),
+    )
+
+
+def closed(request_id: Any, outcome: str) -> CaseClosed:
+    return CaseClosed(
+        request_id=request_id,
+        outcome=outcome,
+        steps=[],  # type: ignore[arg-type]
+        meeting_minutes_taken=None,
+        sla_breaches=[],
+        closed_at=T0 + timedelta(hours=5),
+    )
+
+
+def free_branch(skip: int | None = None) -> list[IntegrationEvent]:
+    first = submitted(at=T0)
+    rid, letter = first.request_id, uuid4()
+    events: list[IntegrationEvent] = [
+        first,
+        disposed(rid, 2, "kadis", "kabid", 5),
+        disposed(rid, 3, "kabid", "subkoordinator", 10),
+        slot_checked(rid, available=True, at=T0 + timedelta(minutes=11)),
+        disposed(rid, 4, "subkoordinator", "staf", 15),
+        meeting_created(rid, at=T0 + timedelta(minutes=20)),
+        disposed(rid, 6, "staf", "subkoordinator", 25),
+        letter_drafted(rid, letter, at=T0 + timedelta(minutes=30)),
+        disposed(rid, 7, "subkoordinator", "kabid", 35),
+        disposed(rid, 8, "kabid", "kadis", 40),
+        letter_sent(rid, letter, at=T0 + timedelta(minutes=50)),
+        letter_received(rid, letter, at=T0 + timedelta(minutes=60)),
+        closed(rid, "meeting_provided"),
+    ]
+    return [e for e in events if not (isinstance(e, Disposed) and e.sop_step == skip)]
+
+
+def test_a_complete_case_is_laid_out_step_by_step() -> None:
+    result = audit(free_branch())
+    assert result.complete
+    assert [e.step for e in result.entries if e.step] == [1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10]
+    lines = render(result, ZoneInfo("Asia/Makassar"))
+    assert lines[-1] == "case closed (meeting_provided); every step of the procedure is recorded"
+    assert "2026-12-01 09:05:00" in lines[2]  # 01:05 UTC is 09:05 WITA
+
+
+def test_a_missing_step_is_named() -> None:
+    result = audit(free_branch(skip=6))
+    assert not result.complete
+    assert result.missing == [6]
+    assert "BUT steps missing: [6]" in render(result, ZoneInfo("Asia/Makassar"))[-1]
+
+
+def test_the_schedule_full_path_needs_only_its_own_steps() -> None:
+    first = submitted(at=T0)
+    rid = first.request_id
+    events: list[IntegrationEvent] = [
+        first,
+        disposed(rid, 2, "kadis", "kabid", 5),
+        disposed(rid, 3, "kabid", "subkoordinator", 10),
+        slot_checked(rid, available=False, at=T0 + timedelta(minutes=11)),
+        disposed(rid, 4, "subkoordinator", "opd", 15),
+    ]
+    still_open = audit(events)
+    assert still_open.outcome is None
+    assert still_open.missing == [10]
