@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake.api import router
-from services.intake.application import IntakeApplication, to_integration
+from services.intake.application import IntakeApplication
 from services.intake.consumers import consumer_specs
+from services.intake.integration import to_integration
 from shared.documents import DocumentStore
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings, load_settings

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.scheduler.api import router
-from services.scheduler.application import SchedulerApplication, to_integration
+from services.scheduler.application import SchedulerApplication
 from services.scheduler.consumers import SERVICE, consumer_specs
+from services.scheduler.integration import to_integration
 from services.scheduler.zoom import MeetingProvider, ZoomProvider
 from shared.calendar import HOLIDAYS_2026
 from shared.runtime import ServiceRuntime, serve

@@ -13,8 +13,8 @@ import pytest
 from services.intake.application import (
     IntakeApplication,
     SubmissionInvalid,
-    to_integration,
 )
+from services.intake.integration import to_integration
 from shared.documents import DocumentStore
 from shared.errors import OutOfOrder
 from shared.events import RequestRejected, RequestSubmitted

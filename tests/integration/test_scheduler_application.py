@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.scheduler.application import SchedulerApplication, to_integration
+from services.scheduler.application import SchedulerApplication
+from services.scheduler.integration import to_integration
 from services.scheduler.zoom import ProvisionedMeeting
 from shared.errors import InvalidInput, NotFound, OutOfOrder, Unavailable
 from shared.events import IntegrationEvent, MeetingCancelled, MeetingCreated, SlotChecked
