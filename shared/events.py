@@ -10,11 +10,19 @@ Times are timezone-aware; they travel in UTC.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import ClassVar, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""A time with its offset, carried in UTC: events never depend on where they were made."""
 
 Role = Literal[
     "opd", "kadis", "kabid", "subkoordinator", "staf", "operator", "auditor", "admin", "system"
@@ -56,8 +64,8 @@ class LetterRef(_Model):
 
 class MeetingWish(_Model):
     topic: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDateTime
+    end: UtcDateTime
     participants: int
     notes: str = ""
 
@@ -96,7 +104,7 @@ class RequestSubmitted(IntegrationEvent):
     letter: LetterRef
     meeting: MeetingWish
     submitted_by: Actor
-    submitted_at: AwareDatetime
+    submitted_at: UtcDateTime
 
 
 class FieldError(_Model):
@@ -113,7 +121,7 @@ class RequestRejected(IntegrationEvent):
     client_ref: str | None
     opd_code: str
     errors: list[FieldError]
-    received_at: AwareDatetime
+    received_at: UtcDateTime
 
 
 class RequestWithdrawn(IntegrationEvent):
@@ -124,7 +132,7 @@ class RequestWithdrawn(IntegrationEvent):
 
     reason: str
     withdrawn_by: Actor
-    withdrawn_at: AwareDatetime
+    withdrawn_at: UtcDateTime
 
 
 class Disposed(IntegrationEvent):
@@ -145,20 +153,20 @@ class Disposed(IntegrationEvent):
     note: str = ""
     sifat: Sifat = "biasa"
     letter_id: UUID | None = None
-    disposed_at: AwareDatetime
+    disposed_at: UtcDateTime
 
 
 class Conflict(_Model):
     request_id: UUID | None
     host_account_id: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDateTime
+    end: UtcDateTime
 
 
 class Slot(_Model):
     host_account_id: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDateTime
+    end: UtcDateTime
 
 
 class SlotChecked(IntegrationEvent):
@@ -171,13 +179,13 @@ class SlotChecked(IntegrationEvent):
     host_account_id: str | None
     host_account_name: str | None
     capacity: int | None
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDateTime
+    end: UtcDateTime
     participants: int
     buffer_minutes: int
     conflicts: list[Conflict]
     alternatives: list[Slot]
-    checked_at: AwareDatetime
+    checked_at: UtcDateTime
 
 
 class MeetingCreated(IntegrationEvent):
@@ -193,11 +201,11 @@ class MeetingCreated(IntegrationEvent):
     host_account_id: str
     host_email: str
     topic: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDateTime
+    end: UtcDateTime
     created_via: Literal["api", "manual"]
     created_by: Actor
-    created_at: AwareDatetime
+    created_at: UtcDateTime
 
 
 class MeetingCancelled(IntegrationEvent):
@@ -210,7 +218,7 @@ class MeetingCancelled(IntegrationEvent):
     host_account_id: str
     reason: str
     cancelled_by: Actor
-    cancelled_at: AwareDatetime
+    cancelled_at: UtcDateTime
 
 
 class LetterDrafted(IntegrationEvent):
@@ -224,7 +232,7 @@ class LetterDrafted(IntegrationEvent):
     hal: str
     draft_sha256: str
     drafted_by: Actor
-    drafted_at: AwareDatetime
+    drafted_at: UtcDateTime
 
 
 class LetterSent(IntegrationEvent):
@@ -240,7 +248,7 @@ class LetterSent(IntegrationEvent):
     channels: list[str]
     pdf_sha256: str
     verification_url: str
-    sent_at: AwareDatetime
+    sent_at: UtcDateTime
 
 
 class LetterReceived(IntegrationEvent):
@@ -251,13 +259,13 @@ class LetterReceived(IntegrationEvent):
 
     letter_id: UUID
     received_by: Actor
-    received_at: AwareDatetime
+    received_at: UtcDateTime
 
 
 class StepRecord(_Model):
     sop_step: int
     actor: Actor
-    at: AwareDatetime
+    at: UtcDateTime
 
 
 class CaseClosed(IntegrationEvent):
@@ -270,7 +278,7 @@ class CaseClosed(IntegrationEvent):
     steps: list[StepRecord]
     meeting_minutes_taken: float | None
     sla_breaches: list[int]
-    closed_at: AwareDatetime
+    closed_at: UtcDateTime
 
 
 class SlaBreached(IntegrationEvent):
@@ -285,9 +293,9 @@ class SlaBreached(IntegrationEvent):
 
     sop_step: int
     limit: str
-    started_at: AwareDatetime
-    deadline: AwareDatetime
-    completed_at: AwareDatetime | None
+    started_at: UtcDateTime
+    deadline: UtcDateTime
+    completed_at: UtcDateTime | None
 
 
 ALL_EVENTS: tuple[type[IntegrationEvent], ...] = (

@@ -28,6 +28,8 @@ import nats
 from eventsourcing.persistence import IntegrityError, Tracking
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
@@ -289,14 +291,34 @@ class DurableConsumer:
         return await self.js.pull_subscribe_bind(durable=self.durable, stream=subjects.STREAM)
 
     async def run(self) -> None:
-        subscription = await self._subscribe()
+        """Pull and apply until cancelled; a NATS outage is waited out, not fatal."""
+        subscription = None
+        backoff = 0.2
         while True:
             try:
+                if subscription is None:
+                    subscription = await self._subscribe()
                 messages = await subscription.fetch(self.batch_size, timeout=1.0)
             except (NatsTimeoutError, TimeoutError):
                 continue
+            except NatsError as exc:
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("%s: NATS unavailable (%s); retrying", self.service, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                if isinstance(exc, ConnectionClosedError | NotFoundError):
+                    subscription = None
+                continue
+            backoff = 0.2
             for message in messages:
-                await self._process(message)
+                try:
+                    await self._process(message)
+                except NatsError as exc:
+                    # Acking or dead-lettering failed: the message comes back after ack_wait,
+                    # and its tracking (or the dead letter's message ID) stops a second effect.
+                    self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("%s: could not settle %s (%s)", self.service, message.subject, exc)
+                    break
 
     async def _process(self, message: Msg) -> None:
         delivery = Delivery(

@@ -202,6 +202,11 @@ class IntakeApplication(ServiceApplication):
         errors = self._check(opd_code, agencies, meeting, now)
         if errors:
             raise SubmissionInvalid(errors)
+        meeting = {  # stored in UTC, whatever offset the client wrote
+            **meeting,
+            "start": datetime.fromisoformat(str(meeting["start"])).astimezone(UTC).isoformat(),
+            "end": datetime.fromisoformat(str(meeting["end"])).astimezone(UTC).isoformat(),
+        }
         document_sha = sha256_of(pdf) if pdf is not None else None
         payload = {"requester": requester, "letter": letter, "meeting": meeting}
         print_ = fingerprint(opd_code, payload, document_sha)

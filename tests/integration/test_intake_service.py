@@ -99,7 +99,7 @@ async def test_an_opd_files_a_request_letter_over_http(settings: Settings) -> No
         response = await _form(client, settings, headers={"Idempotency-Key": "form-1"})
         assert response.status_code == 201, response.text
         view = response.json()
-        assert view["meeting"]["start"] == "2031-12-03T09:00:00+08:00"  # WITA
+        assert view["meeting"]["start"] == "2031-12-03T01:00:00+00:00"  # 09:00 WITA, kept in UTC
         assert view["opd_code"] == "DINKES"
         again = await _form(client, settings, headers={"Idempotency-Key": "form-1"})
         assert again.status_code == 200
