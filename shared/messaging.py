@@ -72,12 +72,26 @@ def failpoint(name: str) -> None:
 
 
 async def connect(url: str, name: str) -> NatsClient:
+    """A connection that reconnects for ever, reporting outages in one line each."""
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("%s: NATS connection problem: %s", name, exc or type(exc).__name__)
+
+    async def on_disconnected() -> None:
+        log.warning("%s: disconnected from NATS; reconnecting", name)
+
+    async def on_reconnected() -> None:
+        log.info("%s: reconnected to NATS", name)
+
     return await nats.connect(
         servers=[u.strip() for u in url.split(",")],
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        error_cb=on_error,
+        disconnected_cb=on_disconnected,
+        reconnected_cb=on_reconnected,
     )
 
 
