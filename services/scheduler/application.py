@@ -268,8 +268,10 @@ class SchedulerApplication(ServiceApplication):
     ) -> dict[str, Any]:
         """SOP step 5: the meeting on the held host account, through Zoom or entered by hand.
 
-        The meeting is recorded only after Zoom answered. A second, concurrent call that lost
-        the race deletes the Zoom meeting it created and is refused.
+        The meeting is recorded only after Zoom answered; the provider finds a meeting already
+        made for this request (a retry after a crash) instead of making a second one. A second,
+        concurrent call that lost the race deletes the Zoom meeting it created, if it made
+        another one, and is refused.
         """
         request = self._request(request_id)
         request.check_can_create_meeting()
@@ -283,7 +285,12 @@ class SchedulerApplication(ServiceApplication):
             )
         else:
             provisioned = self.provider.create_meeting(
-                hold["email"], request.topic, request.start, request.end, self.tz_name
+                hold["email"],
+                request.topic,
+                request.start,
+                request.end,
+                self.tz_name,
+                reference=str(request_id),
             )
         via = "manual" if manual is not None else "api"
         for _ in range(SAVE_ATTEMPTS):
@@ -291,8 +298,9 @@ class SchedulerApplication(ServiceApplication):
             try:
                 request.check_can_create_meeting()
             except OutOfOrder:
-                if via == "api":
-                    self._discard(provisioned)
+                recorded = (request.meeting or {}).get("meeting_id")
+                if via == "api" and recorded != provisioned.meeting_id:
+                    self._discard(provisioned)  # ours lost the race; theirs stays
                 raise
             request.record_meeting(
                 meeting_id=provisioned.meeting_id,

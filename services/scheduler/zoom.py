@@ -39,10 +39,21 @@ class ProvisionedMeeting:
 
 class MeetingProvider(Protocol):
     def create_meeting(
-        self, host_email: str, topic: str, start: datetime, end: datetime, tz: str
-    ) -> ProvisionedMeeting: ...
+        self,
+        host_email: str,
+        topic: str,
+        start: datetime,
+        end: datetime,
+        tz: str,
+        reference: str = "",
+    ) -> ProvisionedMeeting:
+        """Create the meeting, or return the one already made for ``reference``."""
+        ...
 
     def delete_meeting(self, meeting_id: str) -> None: ...
+
+
+AGENDA_MARKER = "SIVICON request "
 
 
 def new_passcode(length: int = 8) -> str:
@@ -85,10 +96,23 @@ class ZoomProvider:
     # ---- meetings
 
     def create_meeting(
-        self, host_email: str, topic: str, start: datetime, end: datetime, tz: str
+        self,
+        host_email: str,
+        topic: str,
+        start: datetime,
+        end: datetime,
+        tz: str,
+        reference: str = "",
     ) -> ProvisionedMeeting:
+        """Zoom has no idempotency key: the request's reference goes into the agenda, and a
+        meeting already carrying it (made before a crash, say) is returned, not made again."""
+        if reference:
+            existing = self._find_by_reference(host_email, reference)
+            if existing is not None:
+                return existing
         body = {
             "topic": topic[:200],
+            "agenda": f"{AGENDA_MARKER}{reference}" if reference else "",
             "type": 2,
             "start_time": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "duration": max(1, round((end - start).total_seconds() / 60)),
@@ -108,6 +132,37 @@ class ZoomProvider:
         return ProvisionedMeeting(
             meeting_id=str(data["id"]),
             passcode=str(data.get("password") or body["password"]),
+            join_url=str(data["join_url"]),
+            host_email=str(data.get("host_email") or host_email),
+        )
+
+    def _find_by_reference(self, host_email: str, reference: str) -> ProvisionedMeeting | None:
+        marker = f"{AGENDA_MARKER}{reference}"
+        path = f"/users/{quote(host_email, safe='@')}/meetings"
+        token = ""
+        while True:
+            params = {"type": "scheduled", "page_size": 300}
+            if token:
+                params["next_page_token"] = token
+            response = self._call("GET", path, params=params)
+            if response.status_code != 200:
+                raise self._refused("list the meetings", "membaca daftar rapat", response)
+            page: dict[str, Any] = response.json()
+            for listed in page.get("meetings", []):
+                if (listed.get("agenda") or "").strip() == marker:
+                    return self._provisioned(str(listed["id"]), host_email)
+            token = page.get("next_page_token") or ""
+            if not token:
+                return None
+
+    def _provisioned(self, meeting_id: str, host_email: str) -> ProvisionedMeeting:
+        response = self._call("GET", f"/meetings/{quote(meeting_id, safe='')}")
+        if response.status_code != 200:
+            raise self._refused("read the meeting", "membaca rapat", response)
+        data: dict[str, Any] = response.json()
+        return ProvisionedMeeting(
+            meeting_id=str(data["id"]),
+            passcode=str(data.get("password") or ""),
             join_url=str(data["join_url"]),
             host_email=str(data.get("host_email") or host_email),
         )

@@ -260,3 +260,34 @@ def test_server_runs_as_its_own_process_with_a_health_url(tmp_path: object) -> N
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_provider_returns_the_meeting_already_made_for_a_request(zoom: RunningFakeZoom) -> None:
+    """A retry after a crash between Zoom's answer and our record makes no second meeting."""
+    provider = _provider(zoom)
+    start = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    for n in range(5):  # other meetings on the same host
+        provider.create_meeting(
+            HOST, f"Rapat {n}", start, start + timedelta(hours=1), "UTC", reference=f"other-{n}"
+        )
+    first = provider.create_meeting(
+        HOST, "Rapat", start, start + timedelta(hours=1), "UTC", reference="req-42"
+    )
+    again = provider.create_meeting(
+        HOST, "Rapat", start, start + timedelta(hours=1), "UTC", reference="req-42"
+    )
+    assert again == first
+    assert len(zoom.state.meetings) == 6
+    listed = [m for m in zoom.state.meetings.values() if m["agenda"] == "SIVICON request req-42"]
+    assert len(listed) == 1
+
+
+def test_fake_zoom_pages_the_meeting_list(zoom: RunningFakeZoom) -> None:
+    provider = _provider(zoom)
+    start = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    for n in range(3):
+        provider.create_meeting(HOST, f"Rapat {n}", start, start + timedelta(hours=1), "UTC")
+    first = zoom.state.meetings_of(HOST, 2)
+    second = zoom.state.meetings_of(HOST, 2, first["next_page_token"])
+    assert [len(first["meetings"]), len(second["meetings"])] == [2, 1]
+    assert second["next_page_token"] == ""

@@ -31,18 +31,30 @@ class FakeProvider:
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []
         self.deleted: list[str] = []
+        self.by_reference: dict[str, ProvisionedMeeting] = {}
         self.down = False
 
     def create_meeting(
-        self, host_email: str, topic: str, start: datetime, end: datetime, tz: str
+        self,
+        host_email: str,
+        topic: str,
+        start: datetime,
+        end: datetime,
+        tz: str,
+        reference: str = "",
     ) -> ProvisionedMeeting:
         if self.down:
             raise Unavailable("Zoom cannot be reached", "Zoom tidak dapat dihubungi")
+        if reference and reference in self.by_reference:
+            return self.by_reference[reference]  # as ZoomProvider finds it by its agenda
         meeting_id = str(10**10 + len(self.created))
         self.created.append({"host_email": host_email, "topic": topic, "start": start, "tz": tz})
-        return ProvisionedMeeting(
+        made = ProvisionedMeeting(
             meeting_id, "Ab12cd", f"https://zoom.us/j/{meeting_id}?pwd=x", host_email
         )
+        if reference:
+            self.by_reference[reference] = made
+        return made
 
     def delete_meeting(self, meeting_id: str) -> None:
         self.deleted.append(meeting_id)
@@ -286,3 +298,22 @@ def test_the_dry_run_check_holds_nothing(app: SchedulerApplication) -> None:
         app.dry_run_check(START.replace(tzinfo=None), END, 10)
     assert answer["start"].tzinfo is not None
     assert NOW.astimezone(UTC) < answer["start"]
+
+
+def test_a_retried_or_concurrent_creation_keeps_the_one_zoom_meeting(
+    app: SchedulerApplication, provider: FakeProvider
+) -> None:
+    request_id = submit(app)
+    app.check_and_hold(request_id, caused_by="evt-3")
+    app.open_staff_task(request_id, opened_at=NOW, disposed_by={"username": "subko"})
+    # A first attempt reached Zoom, then the process died before recording it.
+    provider.create_meeting(
+        "dkisp.zoom1@tarakankota.go.id", "Rapat", START, START, "UTC", reference=str(request_id)
+    )
+    meeting = app.create_meeting(request_id, actor=STAF)
+    assert meeting["meeting"]["meeting_id"] == "10000000000"
+    assert len(provider.created) == 1
+    # A second click is refused, and the meeting made stays.
+    with pytest.raises(OutOfOrder):
+        app.create_meeting(request_id, actor=STAF)
+    assert provider.deleted == []

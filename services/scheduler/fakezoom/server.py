@@ -80,7 +80,9 @@ def create_app(state: FakeZoomState) -> FastAPI:
             page_size = min(int(request.query_params.get("page_size", "30")), 300)
         except ValueError:
             raise ZoomError(400, 300, "Invalid field: page_size.") from None
-        return state.meetings_of(user_id, page_size)
+        return state.meetings_of(
+            user_id, page_size, request.query_params.get("next_page_token", "")
+        )
 
     @app.get("/v2/meetings/{meeting_id}")
     async def get_meeting(meeting_id: str, request: Request) -> dict[str, Any]:

@@ -164,10 +164,16 @@ class FakeZoomState:
             if self.meetings.pop(_meeting_number(meeting_id), None) is None:
                 raise ZoomError(404, 3001, f"Meeting does not exist: {meeting_id}.")
 
-    def meetings_of(self, user_id: str, page_size: int) -> dict[str, Any]:
+    def meetings_of(self, user_id: str, page_size: int, page_token: str = "") -> dict[str, Any]:
         host = self.user(user_id)
+        try:
+            offset = int(page_token) if page_token else 0
+        except ValueError:
+            raise ZoomError(400, 300, "Invalid field: next_page_token.") from None
         with self._lock:
-            mine = [m for m in self.meetings.values() if m["host_id"] == host.id]
+            every = [m for m in self.meetings.values() if m["host_id"] == host.id]
+        mine = every[offset : offset + page_size]
+        more = offset + page_size < len(every)
         listed = [
             {
                 k: m[k]
@@ -185,12 +191,12 @@ class FakeZoomState:
                     "join_url",
                 )
             }
-            for m in mine[:page_size]
+            for m in mine
         ]
         return {
             "page_size": page_size,
-            "total_records": len(mine),
-            "next_page_token": "",
+            "total_records": len(every),
+            "next_page_token": str(offset + page_size) if more else "",
             "meetings": listed,
         }
 
