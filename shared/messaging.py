@@ -192,6 +192,7 @@ class OutboxRelay:
         """Publish one batch after the recorded position; return how many records moved."""
         recorder = self.app.recorder
         position = await asyncio.to_thread(recorder.max_tracking_id, self.position_key) or 0
+        self.stats.position = position
         notifications = await asyncio.to_thread(
             recorder.select_notifications, position + 1, self.batch_size
         )
