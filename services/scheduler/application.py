@@ -21,6 +21,7 @@ from services.scheduler.domain import (
     MeetingRequest,
     Slot,
     SlotDecision,
+    ZoomCleanup,
     check_slot,
     day_schedule_uuid,
     days_touched,
@@ -252,14 +253,36 @@ class SchedulerApplication(ServiceApplication):
                 released_meeting_id=request.meeting["meeting_id"] if request.meeting else None,
                 caused_by=caused_by,
             )
+            cleanup = None
+            if request.meeting and request.meeting.get("created_via") == "api":
+                cleanup = self.get_or_none(ZoomCleanup.create_id()) or ZoomCleanup()
+                cleanup.queue(request.meeting["meeting_id"], str(request_id))
             try:
-                self.save_tracked(request, *released, tracking=tracking)
+                self.save_tracked(request, *released, cleanup, tracking=tracking)
             except IntegrityError:
                 if tracking is not None and self.has_tracking(tracking):
                     return
                 continue
             return
         raise IntegrityError(f"could not record the withdrawal of {request_id}")
+
+    def delete_cancelled_meetings(self) -> int:
+        """Delete at Zoom the meetings of withdrawn requests; what fails waits for next time."""
+        cleanup: ZoomCleanup | None = self.get_or_none(ZoomCleanup.create_id())
+        if cleanup is None:
+            return 0
+        deleted = 0
+        for meeting_id in list(cleanup.pending):
+            try:
+                self.provider.delete_meeting(meeting_id)
+            except SiviconError as exc:
+                log.warning("Zoom meeting %s not deleted yet: %s", meeting_id, exc.message)
+                continue
+            cleanup.deleted(meeting_id)
+            deleted += 1
+        if deleted:
+            self.save(cleanup)
+        return deleted
 
     # ------------------------------------------------------------------ commands
 

@@ -43,6 +43,8 @@ def create_app(
         application,
         to_integration=to_integration,
         consumers=consumer_specs(application),
+        # Meetings of withdrawn requests are deleted at Zoom outside the consumer.
+        periodic=[(30.0, application.delete_cancelled_meetings)],
     )
     api = runtime.build_api(
         "SIVICON scheduler",

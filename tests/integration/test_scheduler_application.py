@@ -57,6 +57,8 @@ class FakeProvider:
         return made
 
     def delete_meeting(self, meeting_id: str) -> None:
+        if self.down:
+            raise Unavailable("Zoom cannot be reached", "Zoom tidak dapat dihubungi")
         self.deleted.append(meeting_id)
 
 
@@ -317,3 +319,20 @@ def test_a_retried_or_concurrent_creation_keeps_the_one_zoom_meeting(
     with pytest.raises(OutOfOrder):
         app.create_meeting(request_id, actor=STAF)
     assert provider.deleted == []
+
+
+def test_the_meeting_of_a_withdrawn_request_is_deleted_at_zoom_even_after_an_outage(
+    app: SchedulerApplication, provider: FakeProvider
+) -> None:
+    request_id = submit(app)
+    app.check_and_hold(request_id)
+    app.open_staff_task(request_id, opened_at=NOW, disposed_by={})
+    meeting_id = app.create_meeting(request_id, actor=STAF)["meeting"]["meeting_id"]
+    app.withdraw(request_id, reason="acara ditunda", withdrawn_by=OPD, withdrawn_at=NOW)
+    assert provider.deleted == []  # the consumer never waits for Zoom
+    provider.down = True
+    assert app.delete_cancelled_meetings() == 0
+    provider.down = False
+    assert app.delete_cancelled_meetings() == 1
+    assert provider.deleted == [meeting_id]
+    assert app.delete_cancelled_meetings() == 0  # done once
