@@ -183,7 +183,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings, service: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if settings.log_format == "json":
+    if settings.json_logs:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(message)s"))

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     letters_head_pangkat: str = ""
     letters_head_nip: str = ""
     letters_verification_base: str = ""
-    log_format: Literal["text", "json"] = "text"
+    log_format: Literal["text", "json"] | None = None  # default: json in production, else text
 
     @field_validator("nats_url")
     @classmethod
@@ -100,6 +100,10 @@ class Settings(BaseSettings):
             if self.demo_data:
                 raise ValueError("SIVICON_DEMO_DATA must be false in production mode")
         return self
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.mode == "production")
 
     @cached_property
     def secret(self) -> bytes:
