@@ -345,12 +345,11 @@ class DurableConsumer:
         backoff = 0.1
         while True:
             try:
-                if await asyncio.to_thread(self.has_tracking, delivery.tracking):
-                    self.stats.ignored_duplicates += 1
-                else:
-                    await asyncio.to_thread(self.handler, delivery)
+                if await asyncio.to_thread(self._apply, delivery):
                     self.stats.handled += 1
                     self._log_handled(delivery)
+                else:
+                    self.stats.ignored_duplicates += 1
                 break
             except Refused as refusal:
                 await self.dead_letter(delivery, str(refusal))
@@ -373,6 +372,13 @@ class DurableConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
         await message.ack()
+
+    def _apply(self, delivery: Delivery) -> bool:
+        """In one worker thread: skip what was applied already, else apply; say which."""
+        if self.has_tracking(delivery.tracking):
+            return False
+        self.handler(delivery)
+        return True
 
     def _log_handled(self, delivery: Delivery) -> None:
         request_id = delivery.headers.get("ce-subject") or delivery.subject.rsplit(".", 1)[-1]
