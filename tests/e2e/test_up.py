@@ -63,6 +63,25 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
     assert 'lang="id"' in page.text
     assert len(_ours(data_dir)) >= 7  # sivicon up, nats-server, fake Zoom, five services
 
+    # A service that dies is started again by `sivicon up`.
+    intake_url = re.search(r"intake\s+(http://\S+)/docs", text)
+    assert intake_url, text
+    [intake] = [p for p in _ours(data_dir) if p.info["cmdline"][-2:] == ["run", "intake"]]
+    intake.kill()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(intake_url.group(1) + "/api/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    else:
+        raise AssertionError("intake was not restarted")
+    assert [p.pid for p in _ours(data_dir) if p.info["cmdline"][-2:] == ["run", "intake"]] != [
+        intake.pid
+    ]
+
     up.send_signal(signal.SIGINT)
     up.wait(60)
     time.sleep(0.5)
