@@ -172,7 +172,9 @@ def format_event_line(subject: str, headers: dict[str, str], data: bytes, tz: Zo
     return f"{when:<19}  {kind:<32}  {request:<36}  {actor}{step}".rstrip()
 
 
-async def _tail(request_id: str | None, from_start: bool, limit: int | None) -> None:
+async def _tail(
+    request_id: str | None, from_start: bool, limit: int | None, dead_letters: bool = False
+) -> None:
     import nats
     from nats.js.api import DeliverPolicy
 
@@ -181,7 +183,10 @@ async def _tail(request_id: str | None, from_start: bool, limit: int | None) -> 
     nc = await nats.connect(_nats_url(), name="sivicon-tail")
     js = nc.jetstream()
     subject = subjects.request_filter(request_id) if request_id else subjects.ALL
-    policy = DeliverPolicy.ALL if (from_start or request_id) else DeliverPolicy.NEW
+    if dead_letters:
+        subject = f"{subjects.DEADLETTER_PREFIX}.>"
+    replay = from_start or request_id or dead_letters
+    policy = DeliverPolicy.ALL if replay else DeliverPolicy.NEW
     tz = ZoneInfo(os.environ.get("SIVICON_TIMEZONE", "Asia/Makassar"))
     sub = await js.subscribe(
         subject, stream=subjects.STREAM, ordered_consumer=True, deliver_policy=policy
@@ -200,7 +205,7 @@ async def _tail(request_id: str | None, from_start: bool, limit: int | None) -> 
 
 def cmd_tail(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_tail(args.request, args.from_start, args.limit))
+        asyncio.run(_tail(args.request, args.from_start, args.limit, args.dead_letters))
     return 0
 
 
@@ -256,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     tail.add_argument("--request", help="only the events of this request ID")
     tail.add_argument("--from-start", action="store_true", help="replay the stream first")
     tail.add_argument("--limit", type=int, default=None, help="stop after N events")
+    tail.add_argument(
+        "--dead-letters",
+        action="store_true",
+        help="only the refused messages, from the start, each with its reason",
+    )
     tail.set_defaults(func=cmd_tail)
     audit = sub.add_parser(
         "audit", help="rebuild one request's history from the event stream and check it"

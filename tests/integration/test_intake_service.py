@@ -171,3 +171,27 @@ async def test_http_machine_submission_and_withdrawal(settings: Settings) -> Non
         await wait_for_messages(
             settings.nats_url, subjects.event_filter("intake", "RequestWithdrawn"), 1
         )
+
+
+async def test_operators_list_the_dead_letters_with_their_reasons(settings: Settings) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    async with running(create_app(settings)):
+        await _publish_inbound(settings.nats_url, b"{broken", "SIMPEG-DL-1")
+        await wait_for_messages(settings.nats_url, "sivicon.deadletter.intake", 1)
+    sivicon = Path(sys.executable).parent / "sivicon"
+    proc = await asyncio.create_subprocess_exec(
+        str(sivicon),
+        "tail",
+        "--dead-letters",
+        "--limit",
+        "1",
+        env={**os.environ, "SIVICON_NATS_URL": settings.nats_url},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    line = out.decode().splitlines()[1]
+    assert "DEAD LETTER" in line
+    assert "the body is not valid JSON" in line
