@@ -68,13 +68,14 @@ class Settings(BaseSettings):
     slot_buffer_minutes: int = Field(default=15, ge=0, le=240)
     demo_data: bool = True
 
-    # What the reply letters print (the official format comes with the letters' own issue).
-    letters_classification: str = "000.1.2"
-    letters_unit_code: str = "DKISP"
-    letters_office_address: str = "Jalan Jenderal Sudirman Nomor 76, Tarakan, Kalimantan Utara"
-    letters_head_title: str = "Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"
-    letters_head_pangkat: str = ""
-    letters_head_nip: str = ""
+    # What the reply letters print; unset means the letters service's own default for the
+    # office (services/letters/pdf.py, Office), kept in that one place.
+    letters_classification: str | None = None
+    letters_unit_code: str | None = None
+    letters_office_address: str | None = None
+    letters_head_title: str | None = None
+    letters_head_pangkat: str | None = None
+    letters_head_nip: str | None = None
     letters_verification_base: str = ""
     log_format: Literal["text", "json"] | None = None  # default: json in production, else text
 

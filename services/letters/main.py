@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from services.letters.api import router
@@ -16,14 +18,17 @@ from shared.settings import Settings, load_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    configured: dict[str, Any] = {
+        "address": settings.letters_office_address,
+        "unit_code": settings.letters_unit_code,
+        "classification": settings.letters_classification,
+        "head_title": settings.letters_head_title,
+        "head_pangkat": settings.letters_head_pangkat,
+        "head_nip": settings.letters_head_nip,
+    }
     office = Office(
-        address=settings.letters_office_address,
-        unit_code=settings.letters_unit_code,
-        classification=settings.letters_classification,
-        head_title=settings.letters_head_title,
-        head_pangkat=settings.letters_head_pangkat,
-        head_nip=settings.letters_head_nip,
         timezone=settings.timezone,
+        **{name: value for name, value in configured.items() if value is not None},
     )
     application = LettersApplication(
         env=settings.eventstore_env("letters"),
