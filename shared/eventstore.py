@@ -66,8 +66,20 @@ class ServiceApplication(Application[UUID]):
         return recordings
 
     def has_tracking(self, tracking: Tracking) -> bool:
+        """Whether the recorded position is at or past this one (one row per position name)."""
         recorder: Any = self.recorder
         return bool(recorder.has_tracking_id(tracking.application_name, tracking.notification_id))
+
+    def recorded_position(self, name: str) -> int:
+        """How far the messages of ``name`` have been dealt with (0: none yet)."""
+        recorder: Any = self.recorder
+        return int(recorder.max_tracking_id(name) or 0)
+
+    def record_position(self, tracking: Tracking) -> None:
+        """Move the position past a message that changed nothing (raises ``IntegrityError``
+        when the recorded position is already at or past it)."""
+        recorder: Any = self.recorder
+        recorder.insert_tracking(tracking)
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
         try:

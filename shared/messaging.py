@@ -4,13 +4,14 @@
   event as integration events, with a ``Nats-Msg-Id`` derived from the record's position. It
   records how far it got in the service's own store (a tracking row), so a relay that dies between
   publishing and recording republishes the same IDs and the stream's duplicate window drops them.
-* :class:`DurableConsumer` pulls from a durable consumer and hands each message to a handler in a
-  worker thread (``eventsourcing`` is synchronous). The handler records its new state together
-  with a :class:`Tracking` of the message's stream sequence, atomically; a redelivered message
-  finds its tracking already there and has no second effect. Messages are handled one at a time,
-  in stream order, so one request's events are applied in order. A message the handler refuses
-  (:class:`Refused`) is terminated and copied to ``sivicon.deadletter.<service>`` with the reason;
-  any other error is retried in place with back-off: the loop never dies on bad input.
+* :class:`DurableConsumer` applies messages strictly in stream order from the position recorded
+  in the service's own store, handing each to a handler in a worker thread (``eventsourcing`` is
+  synchronous). The handler records its new state together with a :class:`Tracking` of the
+  message's stream sequence, atomically; the server-side consumer is recreated at that position
+  whenever delivery might not be contiguous, so a message is either applied once or not yet seen,
+  never skipped (the class docstring says why). A message the handler refuses (:class:`Refused`)
+  is copied to ``sivicon.deadletter.<service>`` with the reason and its position recorded; any
+  other error is retried in place with back-off: the loop never dies on bad input.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import nats
 from eventsourcing.persistence import IntegrityError, Tracking
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -248,18 +248,59 @@ class Delivery:
 Handler = Callable[[Delivery], None]
 
 
+class PositionStore(Protocol):
+    """Where a consumer's position lives: the service's own event store."""
+
+    def recorded_position(self, name: str) -> int: ...
+
+    def record_position(self, tracking: Tracking) -> None: ...
+
+
 @dataclass
 class ConsumerStats:
+    """What an operator sees of a consumer on the health page.
+
+    ``already_applied`` counts redeliveries of messages whose effect was recorded before (after a
+    crash, or an acknowledgement that did not arrive); ``skipped`` counts messages acknowledged
+    without their position being recorded, which the design rules out and which must stay 0;
+    ``rewinds`` counts the times the consumer was recreated at the recorded position (start-up,
+    a gap in delivery, a NATS outage).
+    """
+
+    position: int = 0
     handled: int = 0
-    ignored_duplicates: int = 0
+    already_applied: int = 0
+    skipped: int = 0
     dead_lettered: int = 0
+    rewinds: int = 0
     retries: int = 0
     last_error: str | None = None
     dead_letter_reasons: list[str] = field(default_factory=list)
 
 
+class Rewind(Exception):
+    """Delivery is no longer known to be contiguous: start again at the recorded position."""
+
+
 class DurableConsumer:
-    """A durable pull consumer that applies messages one by one, idempotently, in order."""
+    """Applies the messages of its subjects strictly in stream order, each once, from the
+    position recorded in the service's own store.
+
+    Why nothing is lost, reordered or applied twice:
+
+    * The position is the store's, not the server's: every message dealt with (applied, found to
+      change nothing, or dead-lettered) moves the service's tracking row to its stream sequence, in
+      the same transaction as its effect. The row only moves forward (the store refuses a lower or
+      equal one), so two processes can never both apply a message.
+    * Each time it starts, loses its connection or sees a gap, the consumer is recreated on the
+      server to deliver from just after its acknowledged floor (never past the recorded position),
+      so the server's idea of "pending" can never send a newer message ahead of an older one.
+    * A fresh consumer delivers in stream order with consumer sequences 1, 2, 3, ... (a
+      redelivery takes the next number too). Any jump means a delivery went missing: rewind.
+    * A message is applied only if it is past the recorded position and every delivery before it
+      was seen; one at or below the position is a redelivery of what was applied (acknowledged,
+      counted as ``already_applied``). It is acknowledged only after its position is recorded.
+    """
 
     def __init__(
         self,
@@ -270,7 +311,7 @@ class DurableConsumer:
         durable: str,
         filter_subjects: Sequence[str],
         handler: Handler,
-        has_tracking: Callable[[Tracking], bool],
+        store: PositionStore,
         batch_size: int = 50,
         ack_wait_seconds: float = 60.0,
     ) -> None:
@@ -280,87 +321,109 @@ class DurableConsumer:
         self.durable = durable
         self.filter_subjects = list(filter_subjects)
         self.handler = handler
-        self.has_tracking = has_tracking
+        self.store = store
         self.batch_size = batch_size
         self.ack_wait_seconds = ack_wait_seconds
         self.stats = ConsumerStats()
         self._tracking_name = ""
 
-    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+    async def _open(self) -> JetStreamContext.PullSubscription:
+        """(Re)create the server-side consumer just after what this service has dealt with."""
+        self._tracking_name = await tracking_name(self.js)
+        position = await asyncio.to_thread(self.store.recorded_position, self._tracking_name)
+        self.stats.position = position
+        start = position + 1
+        try:
+            info = await self.js.consumer_info(subjects.STREAM, self.durable)
+        except NotFoundError:
+            pass
+        else:
+            # Messages applied but not acknowledged before a crash come back first and are
+            # recognised as already applied.
+            floor = info.ack_floor.stream_seq if info.ack_floor else 0
+            start = min(start, (floor or 0) + 1)
+            await self.js.delete_consumer(subjects.STREAM, self.durable)
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=max(start, 1),
             filter_subjects=self.filter_subjects,
             ack_wait=self.ack_wait_seconds,
             max_deliver=-1,
             max_ack_pending=self.batch_size * 4,
         )
-        try:
-            info = await self.js.consumer_info(subjects.STREAM, self.durable)
-            if sorted(info.config.filter_subjects or []) != sorted(self.filter_subjects):
-                await self.js.add_consumer(subjects.STREAM, config)  # updates in place
-        except NotFoundError:
-            await self.js.add_consumer(subjects.STREAM, config)
-        self._tracking_name = await tracking_name(self.js)
+        await self.js.add_consumer(subjects.STREAM, config)
+        self.stats.rewinds += 1
+        log.info(
+            "%s: consuming from stream sequence %d (recorded position %d)",
+            self.service,
+            config.opt_start_seq,
+            position,
+        )
         return await self.js.pull_subscribe_bind(durable=self.durable, stream=subjects.STREAM)
 
     async def run(self) -> None:
-        """Pull and apply until cancelled; a NATS outage is waited out, not fatal."""
-        subscription = None
+        """Pull and apply until cancelled; an outage or a gap is waited out, not fatal."""
         backoff = 0.2
         while True:
+            subscription = None
             try:
-                if subscription is None:
-                    subscription = await self._subscribe()
-                messages = await subscription.fetch(self.batch_size, timeout=1.0)
-            except (NatsTimeoutError, TimeoutError):
-                continue
+                subscription = await self._open()
+                backoff = 0.2
+                await self._consume(subscription)
+            except Rewind as gap:
+                log.warning("%s: %s; resuming from the recorded position", self.service, gap)
             except NatsError as exc:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s: NATS unavailable (%s); retrying", self.service, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-                if isinstance(exc, ConnectionClosedError | NotFoundError):
-                    subscription = None
-                continue
-            backoff = 0.2
-            for message in messages:
-                try:
-                    await self._process(message)
-                except NatsError as exc:
-                    # Acking or dead-lettering failed: the message comes back after ack_wait,
-                    # and its tracking (or the dead letter's message ID) stops a second effect.
-                    self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("%s: could not settle %s (%s)", self.service, message.subject, exc)
-                    break
+            finally:
+                if subscription is not None:
+                    with contextlib.suppress(NatsError, TimeoutError):
+                        await subscription.unsubscribe()
 
-    async def _process(self, message: Msg) -> None:
+    async def _consume(self, subscription: JetStreamContext.PullSubscription) -> None:
+        expected = 1  # the next consumer sequence of this (fresh) server-side consumer
+        reconnects = self.nc.stats["reconnects"]
+        while True:
+            try:
+                messages = await subscription.fetch(self.batch_size, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                messages = []
+            if self.nc.stats["reconnects"] != reconnects:
+                raise Rewind("reconnected to NATS")
+            for message in messages:
+                sequence = message.metadata.sequence
+                if sequence.consumer != expected:
+                    raise Rewind(
+                        f"delivery {sequence.consumer} arrived where {expected} was due "
+                        f"(stream sequence {sequence.stream})"
+                    )
+                expected += 1
+                await self._process(message, sequence.stream)
+
+    async def _process(self, message: Msg, stream_sequence: int) -> None:
         delivery = Delivery(
             subject=message.subject,
             headers=dict(message.headers or {}),
             data=message.data,
-            tracking=Tracking(self._tracking_name, message.metadata.sequence.stream),
+            tracking=Tracking(self._tracking_name, stream_sequence),
         )
         backoff = 0.1
         while True:
             try:
-                if await asyncio.to_thread(self._apply, delivery):
-                    self.stats.handled += 1
-                    self._log_handled(delivery)
-                else:
-                    self.stats.ignored_duplicates += 1
+                applied = await asyncio.to_thread(self._apply, delivery)
                 break
             except Refused as refusal:
                 await self.dead_letter(delivery, str(refusal))
-                if refusal.answer is not None:
-                    with contextlib.suppress(IntegrityError):  # answered before a crash
-                        await asyncio.to_thread(refusal.answer, delivery.tracking)
-                await message.term()
-                return
+                await asyncio.to_thread(self._settle_refusal, delivery, refusal)
+                applied = False
+                break
             except IntegrityError:
-                # Either this message was applied meanwhile (a redelivery), or a concurrent
-                # command moved the same aggregate: the check at the top of the loop tells which.
+                # Either this message was applied meanwhile, or a concurrent command moved the
+                # same aggregate: the position check at the top of ``_apply`` tells which.
                 self.stats.retries += 1
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
@@ -368,17 +431,48 @@ class DurableConsumer:
                 self.stats.retries += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("%s: handling %s failed; retrying", self.service, message.subject)
-                await message.in_progress()
+                with contextlib.suppress(NatsError):
+                    await message.in_progress()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
-        await message.ack()
+        if applied is None:
+            self.stats.already_applied += 1
+        elif applied:
+            self.stats.handled += 1
+            self._log_handled(delivery)
+        if self.stats.position < stream_sequence:
+            self.stats.skipped += 1  # ruled out by design: shown so that it can be checked
+            log.error(
+                "%s: stream sequence %d acknowledged unrecorded", self.service, stream_sequence
+            )
+        # A lost acknowledgement only brings a redelivery, recognised as already applied.
+        with contextlib.suppress(NatsError):
+            await message.ack()
 
-    def _apply(self, delivery: Delivery) -> bool:
-        """In one worker thread: skip what was applied already, else apply; say which."""
-        if self.has_tracking(delivery.tracking):
-            return False
+    def _apply(self, delivery: Delivery) -> bool | None:
+        """In one worker thread: ``None`` if already applied; else apply, record the position
+        (also when the message changed nothing) and return ``True``."""
+        sequence = delivery.tracking.notification_id
+        position = self.store.recorded_position(delivery.tracking.application_name)
+        if sequence <= position:
+            self.stats.position = position
+            return None
         self.handler(delivery)
+        if self.store.recorded_position(delivery.tracking.application_name) < sequence:
+            self.store.record_position(delivery.tracking)
+        self.stats.position = sequence
         return True
+
+    def _settle_refusal(self, delivery: Delivery, refusal: Refused) -> None:
+        """Record a refused message's answer (or just its position) once."""
+        sequence = delivery.tracking.notification_id
+        if self.store.recorded_position(delivery.tracking.application_name) < sequence:
+            with contextlib.suppress(IntegrityError):  # answered before a crash
+                if refusal.answer is not None:
+                    refusal.answer(delivery.tracking)
+                else:
+                    self.store.record_position(delivery.tracking)
+        self.stats.position = max(self.stats.position, sequence)
 
     def _log_handled(self, delivery: Delivery) -> None:
         request_id = delivery.headers.get("ce-subject") or delivery.subject.rsplit(".", 1)[-1]

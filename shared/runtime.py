@@ -85,7 +85,8 @@ class ServiceRuntime:
                 durable=spec.durable,
                 filter_subjects=spec.filter_subjects,
                 handler=spec.handler,
-                has_tracking=app.has_tracking,
+                store=app,
+                ack_wait_seconds=self.settings.consumer_ack_wait_seconds,
             )
             self.consumers.append(consumer)
             self._spawn(consumer.run(), f"consumer {spec.durable}")

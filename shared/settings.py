@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     stream_replicas: int = Field(default=1, ge=1, le=5)
     duplicate_window_seconds: int = Field(default=3600, ge=60)
+    # How long NATS waits for a consumer's acknowledgement before delivering a message again.
+    consumer_ack_wait_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
 
     database: Literal["sqlite", "postgres"] = "sqlite"
     postgres_host: str = "127.0.0.1"

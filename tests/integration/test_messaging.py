@@ -150,7 +150,7 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
         durable="letters",
         filter_subjects=[subjects.event_filter("disposition")],
         handler=handler,
-        has_tracking=consumer_app.has_tracking,
+        store=consumer_app,
     )
     task = asyncio.create_task(consumer.run())
     dead = await wait_for_messages(nats_url, "sivicon.deadletter.letters", 1)
@@ -182,3 +182,76 @@ async def test_stream_is_created_with_dedup_window(nats_url: str) -> None:
     await nc.close()
     assert info.config.subjects == ["sivicon.>"]
     assert info.config.duplicate_window == 600
+
+
+async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
+    nats_url: str, sqlite_env: dict[str, str], tmp_path: Any
+) -> None:
+    """The first consumer takes a batch, applies 10 messages and hangs holding the rest (as a
+    stopped process would); its successor applies every message once, in stream order, and
+    recognises the one applied but never acknowledged."""
+    import threading
+
+    producer = Notes(env=sqlite_env)
+    for index in range(30):
+        producer.write(uuid4(), f"instruksi {index:02d}")
+    consumer_env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "consumer.sqlite"),
+    }
+    consumer_app = Notes(env=consumer_env)
+    note_id = consumer_app.write(uuid4(), "inbox")
+    hang = threading.Event()
+
+    def make_handler(stop_after: int | None) -> Any:
+        def on_disposed(envelope: Any, tracking: Any) -> None:
+            consumer_app.see(note_id, envelope.event.instruction, tracking)
+            if stop_after is not None and len(consumer_app.repository.get(note_id).seen) >= 10:
+                hang.wait(30)
+
+        return dispatch_events({Disposed: on_disposed})
+
+    first_nc = await nats.connect(nats_url)
+    js = first_nc.jetstream()
+    await ensure_stream(js)
+    await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
+
+    def consumer(nc: Any, handler: Any) -> DurableConsumer:
+        return DurableConsumer(
+            nc,
+            nc.jetstream(),
+            service="letters",
+            durable="letters",
+            filter_subjects=[subjects.event_filter("disposition")],
+            handler=handler,
+            store=consumer_app,
+            ack_wait_seconds=2.0,
+        )
+
+    first = consumer(first_nc, make_handler(stop_after=10))
+    first_task = asyncio.create_task(first.run())
+    for _ in range(100):
+        if len(consumer_app.repository.get(note_id).seen) >= 10:
+            break
+        await asyncio.sleep(0.05)
+    first_task.cancel()
+    await first_nc.close()  # the process is gone: 40 messages were in its hands, unacknowledged
+    await asyncio.sleep(2.5)  # past the ack wait: the server would now redeliver them
+    second_nc = await nats.connect(nats_url)
+    second = consumer(second_nc, make_handler(stop_after=None))
+    second_task = asyncio.create_task(second.run())
+    for _ in range(200):
+        if second.stats.handled >= 20:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    second_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second_task
+    hang.set()
+    await second_nc.close()
+    seen = consumer_app.repository.get(note_id).seen
+    assert seen == [f"instruksi {index:02d}" for index in range(30)]  # once each, in order
+    assert second.stats.handled == 20
+    assert second.stats.already_applied == 1  # the tenth: applied, never acknowledged
+    assert second.stats.skipped == 0
