@@ -54,6 +54,58 @@ def _print_banner(system: System) -> None:
     print("\n  Follow the events:  sivicon tail      Stop: Ctrl-C\n", flush=True)
 
 
+def _one_line(exc: BaseException) -> str:
+    """A launch error in one line: what failed and, from the child's log, its last words."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+
+
+def _supervise(system: System, stop: dict[str, bool]) -> None:
+    """Until asked to stop: start again every child that died, the nats-server first.
+
+    A child that does not come back is tried again on a later pass (after 1, 2, 4 ... at most
+    10 seconds), with one line each time; nothing here ends ``sivicon up`` but Ctrl-C.
+    """
+    retry_at: dict[str, float] = {}
+    delay: dict[str, float] = {}
+    while not stop["now"]:
+        for child in system.dead_children():
+            if stop["now"]:
+                break
+            if time.monotonic() < retry_at.get(child.name, 0.0):
+                if child.name == "nats-server":
+                    break  # the services cannot start without it
+                continue
+            if child.name in delay:
+                print(f"restarting {child.name} again", flush=True)
+            else:
+                print(
+                    f"{child.name} stopped (exit {child.process.returncode}); restarting; "
+                    f"see {child.log_path}",
+                    flush=True,
+                )
+            try:
+                system.revive(child)
+            except (LaunchError, OSError) as exc:
+                delay[child.name] = min(2 * delay.get(child.name, 0.5), 10.0)
+                retry_at[child.name] = time.monotonic() + delay[child.name]
+                print(
+                    f"could not restart {child.name}: {_one_line(exc)}; "
+                    f"trying again in {delay[child.name]:g} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if child.name == "nats-server":
+                    break
+            else:
+                delay.pop(child.name, None)
+                retry_at.pop(child.name, None)
+                print(f"{child.name} is running again", flush=True)
+        time.sleep(0.3)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     data_dir = _data_dir()
     extra = {"SIVICON_DATA_DIR": str(data_dir)}
@@ -87,20 +139,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     _print_banner(system)
     try:
-        while not stop["now"]:
-            for child in system.dead_children():
-                if stop["now"]:
-                    break
-                print(
-                    f"{child.name} stopped (exit {child.process.returncode}); restarting; "
-                    f"see {child.log_path}",
-                    flush=True,
-                )
-                try:
-                    system.start_service(child.name)
-                except LaunchError as exc:
-                    print(f"could not restart {child.name}: {exc}", file=sys.stderr)
-            time.sleep(0.3)
+        _supervise(system, stop)
     finally:
         print("\nStopping SIVICON...", flush=True)
         signal.signal(signal.SIGINT, signal.SIG_IGN)

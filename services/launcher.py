@@ -139,7 +139,11 @@ def start_nats(data_dir: Path, port: int, log_dir: Path) -> tuple[Child, str]:
         os.environ,
         log_dir,
     )
-    wait_http(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true", child, 20)
+    try:
+        wait_http(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true", child, 20)
+    except BaseException:
+        child.stop()  # a server that did not come up must not hold the port for the next try
+        raise
     return child, f"nats://127.0.0.1:{port}"
 
 
@@ -170,8 +174,23 @@ class System:
         child = spawn(name, argv, {**self.env, **(extra_env or {})}, self.log_dir)
         self.children[name] = child
         health = "/healthz" if name == "fakezoom" else "/api/v1/health"
-        wait_http(self.urls[name] + health, child, 60)
+        try:
+            wait_http(self.urls[name] + health, child, 60)
+        except BaseException:
+            child.stop()  # recorded, and dead: the next revival starts it afresh
+            raise
         return child
+
+    def revive(self, child: Child) -> Child:
+        """Start a dead child again as it was started first: the nats-server on the same port
+        and store directory (the services reconnect to it by themselves), the fake Zoom server
+        and each service by name. Raise :class:`LaunchError` (or ``OSError``) when it does not
+        come up; the dead child stays recorded, so the caller can try again later."""
+        if child.name == "nats-server":
+            started, _ = start_nats(self.data_dir, _port(self.nats_url), self.log_dir)
+            self.children[child.name] = started
+            return started
+        return self.start_service(child.name)
 
     def restart(self, name: str, extra_env: Mapping[str, str] | None = None) -> Child:
         self.children[name].stop()
@@ -181,15 +200,16 @@ class System:
         """Stop the embedded nats-server and start it again on the same port and store."""
         self.children["nats-server"].stop()
         time.sleep(down_seconds)
-        child, _ = start_nats(self.data_dir, _port(self.nats_url), self.log_dir)
-        self.children["nats-server"] = child
+        self.revive(self.children["nats-server"])
 
     def stop(self) -> None:
         for name in reversed(list(self.children)):
             self.children[name].stop()
 
     def dead_children(self) -> list[Child]:
-        return [c for c in self.children.values() if not c.alive()]
+        """The children that are not running, the nats-server first (the others need it)."""
+        dead = [c for c in self.children.values() if not c.alive()]
+        return sorted(dead, key=lambda c: c.name != "nats-server")
 
 
 def _port(url: str) -> int:

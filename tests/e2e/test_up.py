@@ -1,17 +1,24 @@
-"""`sivicon up`: the whole system from one command; Ctrl-C leaves no process behind."""
+"""`sivicon up`: the whole system from one command; it brings back whatever of it dies, and
+Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import psutil
+
+from services.launcher import BUSINESS_SERVICES, System
+from tests.e2e.harness import file_request, login, wait_until
+from tests.e2e.test_procedure import case_of, events_of, future_slot, types
 
 
 def _ours(data_dir: Path) -> list[psutil.Process]:
@@ -27,8 +34,9 @@ def _ours(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
-def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    data_dir = (tmp_path / "var").resolve()
+def _start_up(data_dir: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    """``sivicon up --random-ports`` in ``data_dir``, once it has printed its banner; its output
+    keeps being collected (and the pipe drained) in the returned list."""
     env = {**os.environ, "SIVICON_DATA_DIR": str(data_dir)}
     env.pop("SIVICON_NATS_URL", None)
     sivicon = Path(sys.executable).parent / "sivicon"
@@ -39,26 +47,64 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
         stderr=subprocess.STDOUT,
         text=True,
     )
-    output = []
-    portal = None
-    deadline = time.monotonic() + 120
-    assert up.stdout is not None
-    while time.monotonic() < deadline:
-        line = up.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        match = re.search(r"Portal:\s+(http://\S+)", line)
-        if match:
-            portal = match.group(1)
-        if "Ctrl-C" in line:
-            break
-    assert portal, "".join(output)
+    output: list[str] = []
+    ready = threading.Event()
+
+    def collect() -> None:
+        assert up.stdout is not None
+        for line in up.stdout:
+            output.append(line)
+            if "Ctrl-C" in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=collect, daemon=True).start()
+    if not ready.wait(120) or up.poll() is not None:
+        up.kill()
+        raise AssertionError("sivicon up did not start:\n" + "".join(output))
+    return up, output
+
+
+def _children(up: subprocess.Popen[str], name: str) -> list[psutil.Process]:
+    """The running children of ``sivicon up`` whose command line names ``name``."""
+    found = []
+    for child in psutil.Process(up.pid).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and name in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def _all_connected(system: System) -> bool:
+    for name in (*BUSINESS_SERVICES, "portal"):
+        try:
+            health = httpx.get(system.urls[name] + "/api/v1/health", timeout=2)
+        except httpx.HTTPError:
+            return False
+        if health.status_code != 200 or not health.json().get("nats_connected"):
+            return False
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    data_dir = (tmp_path / "var").resolve()
+    up, output = _start_up(data_dir)
     text = "".join(output)
+    portal = re.search(r"Portal:\s+(http://\S+)", text)
+    assert portal, text
     assert "nats://127.0.0.1:" in text
     assert "kadis" in text
     assert "opd.dinkes" in text
-    page = httpx.get(portal, timeout=10)
+    page = httpx.get(portal.group(1), timeout=10)
     assert page.status_code == 200
     assert 'lang="id"' in page.text
     assert len(_ours(data_dir)) >= 7  # sivicon up, nats-server, fake Zoom, five services
@@ -84,6 +130,78 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
 
     up.send_signal(signal.SIGINT)
     up.wait(60)
+    time.sleep(0.5)
+    assert _ours(data_dir) == []
+    assert up.returncode == 0
+
+
+def test_sivicon_up_brings_back_a_killed_nats_server_and_the_work_carries_on(
+    tmp_path: Path,
+) -> None:
+    data_dir = (tmp_path / "var").resolve()
+    up, output = _start_up(data_dir)
+    try:
+        runtime = json.loads((data_dir / "runtime.json").read_text())
+        system = System(
+            data_dir=data_dir, env={}, urls=runtime["urls"], nats_url=runtime["nats_url"]
+        )
+        port = runtime["nats_url"].rsplit(":", 1)[1]
+        [nats_server] = _children(up, "nats-server")
+        assert nats_server.cmdline()[nats_server.cmdline().index("-p") + 1] == port
+
+        nats_server.kill()  # SIGKILL, as a crash would
+        nats_server.wait(10)
+
+        # Nobody acts: `sivicon up` starts it again, on the same port and the same store.
+        revived = wait_until(
+            lambda: [p for p in _children(up, "nats-server") if p.pid != nats_server.pid],
+            timeout=60,
+            what="a new nats-server",
+        )
+        argv = revived[0].cmdline()
+        assert argv[argv.index("-p") + 1] == port
+        assert argv[argv.index("-sd") + 1] == str(data_dir / "nats")
+        wait_until(lambda: _all_connected(system), timeout=60, what="services reconnected")
+
+        # A request filed after the crash goes its way: case opened, dispositioned, checked.
+        opd, kadis, kabid = (login(system, u) for u in ("opd.dinkes", "kadis", "kabid"))
+        start, end = future_slot(20, 9)
+        request_id = file_request(opd, start=start, end=end)
+        wait_until(lambda: case_of(kadis, request_id), timeout=60, what="case opened")
+        kadis.dispose(request_id, "kabid", instruction="Proses lebih lanjut")
+        kabid.dispose(request_id, "subkoordinator", instruction="Koordinasikan")
+        wait_until(
+            lambda: "SlotChecked" in types(events_of(system, request_id)),
+            timeout=60,
+            what="SlotChecked",
+        )
+
+        # The fake Zoom server is brought back the same way.
+        [fakezoom] = _children(up, "fakezoom")
+        fakezoom.kill()
+        fakezoom.wait(10)
+        wait_until(
+            lambda: [p for p in _children(up, "fakezoom") if p.pid != fakezoom.pid],
+            timeout=60,
+            what="a new fake Zoom server",
+        )
+        wait_until(
+            lambda: _answers(system.urls["fakezoom"] + "/healthz"),
+            timeout=60,
+            what="the fake Zoom server answering",
+        )
+
+        # Nothing ended for good: `sivicon up` runs, and so does every service.
+        assert up.poll() is None, "".join(output)
+        assert _all_connected(system)
+        for name in (*BUSINESS_SERVICES, "portal"):
+            assert len(_children(up, f"run {name}")) == 1, (name, "".join(output))
+        text = "".join(output)
+        assert "nats-server stopped" in text
+        assert "Traceback" not in text
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(60)
     time.sleep(0.5)
     assert _ours(data_dir) == []
     assert up.returncode == 0
