@@ -48,6 +48,14 @@ class OutOfOrder(SiviconError):
     code = "step_out_of_order"
 
 
+class ClosedCase(OutOfOrder):
+    """The case of the request is closed, as the disposition service recorded it: a command
+    that needs an open case (withdrawing, acknowledging receipt, creating the meeting) is
+    refused."""
+
+    code = "case_closed"
+
+
 class TooLarge(SiviconError):
     status = 413
     code = "too_large"

@@ -281,6 +281,24 @@ class CaseClosed(IntegrationEvent):
     closed_at: UtcDateTime
 
 
+class WithdrawalRefused(IntegrationEvent):
+    """A withdrawal (``RequestWithdrawn``) reached the case after it was closed: the case refused
+    it and its outcome stands. No second ``CaseClosed`` follows, and nothing is cancelled.
+
+    The case decides whether a withdrawal takes effect; this is its answer when it says no, so
+    that whoever rebuilds the case from the stream sees that the OPD asked and was refused.
+    """
+
+    event_name: ClassVar[str] = "WithdrawalRefused"
+    producer: ClassVar[str] = "disposition"
+
+    reason: str
+    withdrawn_by: Actor
+    withdrawn_at: UtcDateTime
+    outcome: Outcome
+    refused_at: UtcDateTime
+
+
 class SlaBreached(IntegrationEvent):
     """A step ran past its time limit (step 5: 15 minutes; step 8: one working day).
 
@@ -311,6 +329,7 @@ ALL_EVENTS: tuple[type[IntegrationEvent], ...] = (
     LetterReceived,
     CaseClosed,
     SlaBreached,
+    WithdrawalRefused,
 )
 
 EVENTS_BY_TYPE: dict[str, type[IntegrationEvent]] = {e.ce_type(): e for e in ALL_EVENTS}

@@ -189,6 +189,8 @@ class DispositionApplication(ServiceApplication):
         )
 
     def withdraw(self, event: RequestWithdrawn, caused_by: str | None, tracking: Tracking) -> bool:
+        """The OPD asked to withdraw; the case decides: an open case closes as ``withdrawn``,
+        a closed one records the refusal (``WithdrawalRefused``) and keeps its outcome."""
         return self._report(
             event.request_id,
             lambda case: case.withdraw(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from services.disposition.domain import Case
-from shared.events import Actor, CaseClosed, Disposed, IntegrationEvent, SlaBreached, StepRecord
+from shared.events import (
+    Actor,
+    CaseClosed,
+    Disposed,
+    IntegrationEvent,
+    SlaBreached,
+    StepRecord,
+    WithdrawalRefused,
+)
 
 
 def to_integration(domain_event: Any) -> list[IntegrationEvent]:
@@ -49,6 +57,17 @@ def to_integration(domain_event: Any) -> list[IntegrationEvent]:
                 meeting_minutes_taken=domain_event.meeting_minutes_taken,
                 sla_breaches=domain_event.sla_breaches,
                 closed_at=domain_event.closed_at,
+            )
+        ]
+    if isinstance(domain_event, Case.WithdrawalRefused):
+        return [
+            WithdrawalRefused(
+                request_id=domain_event.originator_id,
+                reason=domain_event.reason,
+                withdrawn_by=Actor.model_validate(domain_event.actor),
+                withdrawn_at=domain_event.withdrawn_at,
+                outcome=domain_event.outcome,
+                refused_at=domain_event.timestamp,
             )
         ]
     return []

@@ -4,6 +4,11 @@ The schedule check and the meeting (scheduler), the reply letter drafted, sent a
 (letters), the withdrawal (intake). Each returns ``False`` when the same thing is recorded
 already (a redelivered or republished event), and raises :class:`~shared.errors.OutOfOrder` when
 it cannot apply to the case as it stands.
+
+A withdrawal is the OPD's request, and the case decides it: while the case is open it closes the
+case as ``withdrawn``; once the case is closed it is refused, and the refusal is recorded (who
+asked, why, when, and the outcome that stands) so that the history shows the OPD asked and the
+case said no. The other services act on ``CaseClosed``, not on the withdrawal.
 """
 
 from __future__ import annotations
@@ -323,10 +328,28 @@ class CaseReports(CaseFile):
     def withdraw(
         self, *, reason: str, actor: dict[str, Any], withdrawn_at: datetime, caused_by: str | None
     ) -> bool:
-        """The OPD withdrew its request: the case closes as withdrawn."""
+        """The OPD asked to withdraw: an open case closes as withdrawn; a closed one refuses
+        (recorded once, as :class:`WithdrawalRefused`), and its outcome stands."""
         if self.closed is not None and self.closed["outcome"] == "withdrawn":
             return False
-        self._check_open()
+        if self.closed is not None:
+            if any(
+                r["kind"] == "withdrawal_refused"
+                and r["actor"] == actor
+                and r["at"] == withdrawn_at
+                and r["note"] == reason
+                for r in self.records
+            ):
+                return False
+            self.trigger_event(
+                self.WithdrawalRefused,
+                reason=reason,
+                actor=actor,
+                withdrawn_at=withdrawn_at,
+                outcome=self.closed["outcome"],
+                caused_by=caused_by,
+            )
+            return True
         self.trigger_event(
             self.WithdrawalRecorded,
             reason=reason,
@@ -350,4 +373,23 @@ class CaseReports(CaseFile):
                 actor=self.actor,
                 at=self.withdrawn_at,
                 note=self.reason,
+            )
+
+    class WithdrawalRefused(Aggregate.Event):
+        """A withdrawal that reached the case after it was closed: refused, outcome kept."""
+
+        reason: str
+        actor: dict[str, Any]
+        withdrawn_at: datetime
+        outcome: str
+        caused_by: str | None
+
+        def apply(self, aggregate: CaseReports) -> None:
+            aggregate._append(
+                sop_step=None,
+                kind="withdrawal_refused",
+                actor=self.actor,
+                at=self.withdrawn_at,
+                note=self.reason,
+                refs={"outcome": self.outcome, "refused_at": self.timestamp},
             )

@@ -47,12 +47,19 @@ def _actor(actor: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# What a record outside the ten steps is called in the history.
+OTHER_RECORDS = {
+    "withdrawal": "Permohonan dibatalkan oleh OPD pemohon",
+    "withdrawal_refused": "Pembatalan oleh OPD pemohon ditolak: kasus sudah ditutup",
+}
+
+
 def record_view(record: dict[str, Any]) -> dict[str, Any]:
     step = record["sop_step"]
     return {
         "seq": record["seq"],
         "sop_step": step,
-        "step_name": STEP_NAMES[step] if step else "Permohonan dibatalkan oleh OPD pemohon",
+        "step_name": STEP_NAMES[step] if step else OTHER_RECORDS.get(record["kind"], ""),
         "kind": record["kind"],
         "actor": _actor(record["actor"]),
         "role": record["actor"]["role"],

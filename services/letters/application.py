@@ -152,12 +152,14 @@ class LettersApplication(ServiceApplication):
             file.note_ready_for_signature(by, caused_by)
         self.save_tracked(file, tracking=tracking)
 
-    def note_withdrawn(
+    def note_case_closed(
         self, event: dict[str, Any], *, caused_by: str | None, tracking: Tracking | None
     ) -> None:
+        """``CaseClosed``: nothing more is drafted, sent or received for the request. A
+        withdrawal counts only when the case closed as ``withdrawn``: the case decides."""
         file = self._file(UUID(event["request_id"]))
-        if not file.withdrawn:
-            file.note_withdrawn(event["reason"], caused_by)
+        if file.case_closed is None:
+            file.note_case_closed(event["outcome"], event["closed_at"], caused_by)
         self.save_tracked(file, tracking=tracking)
 
     # ------------------------------------------------------------------ commands
@@ -366,6 +368,7 @@ class LettersApplication(ServiceApplication):
             "draft_forwarded": file.draft_forwarded,
             "ready_for_signature": file.ready_for_signature,
             "withdrawn": file.withdrawn,
+            "case_outcome": (file.case_closed or {}).get("outcome"),
             "draftable_kind": None if file.draft_forwarded else file.draftable_kind(),
             "current_letter_id": file.current_letter_id,
             "sent_letter_id": file.sent_letter_id,

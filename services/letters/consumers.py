@@ -1,5 +1,6 @@
 """What the letters service learns from the stream: the request, the slot check, the meeting,
-the dispositions of steps 4, 7 and 8, cancellations and withdrawals."""
+the dispositions of steps 4, 7 and 8, cancellations, and the case closed (a withdrawal counts
+only once the case closed as ``withdrawn``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from eventsourcing.persistence import Tracking
 from services.letters.application import LettersApplication
 from shared.envelope import Envelope
 from shared.events import (
+    CaseClosed,
     Disposed,
     IntegrationEvent,
     MeetingCancelled,
     MeetingCreated,
     RequestSubmitted,
-    RequestWithdrawn,
     SlotChecked,
 )
 from shared.messaging import EventHandler, dispatch_events
@@ -37,11 +38,11 @@ def _handler(note: Note) -> EventHandler:
 def consumer_specs(app: LettersApplication) -> list[ConsumerSpec]:
     handlers: dict[type[IntegrationEvent], EventHandler] = {
         RequestSubmitted: _handler(app.note_request),
-        RequestWithdrawn: _handler(app.note_withdrawn),
         SlotChecked: _handler(app.note_slot),
         MeetingCreated: _handler(app.note_meeting),
         MeetingCancelled: _handler(app.note_meeting_cancelled),
         Disposed: _handler(app.note_disposed),
+        CaseClosed: _handler(app.note_case_closed),
     }
     return [
         ConsumerSpec(

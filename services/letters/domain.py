@@ -4,9 +4,10 @@ drafted for it, and the office's letter register that numbers them.
 Three aggregates:
 
 * :class:`RequestFile` (id = the request's ID): the facts a letter needs, learnt from events
-  (the request, the slot check, the meeting, the dispositions of steps 4, 7 and 8, a withdrawal),
-  and the letters drafted for the request. It decides which kind of letter may be drafted, and
-  who may send it when.
+  (the request, the slot check, the meeting, the dispositions of steps 4, 7 and 8, the case
+  closed), and the letters drafted for the request. It decides which kind of letter may be
+  drafted, and who may send it when; once the case is closed (``CaseClosed``: the case, not
+  letters, decides whether a withdrawal took effect) nothing is drafted, sent or received.
 * :class:`Letter` (id = a fresh UUID): one draft with its content snapshot; it is sent once
   (number, signer, PDF hash) and received once. A newer draft supersedes an unsent one.
 * :class:`LetterRegister` (id derived from unit and year): the outgoing-letter book; it hands out
@@ -23,7 +24,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import Forbidden, OutOfOrder
+from shared.errors import ClosedCase, Forbidden, OutOfOrder
 
 MEETING_PROVIDED = "meeting_provided"
 SCHEDULE_FULL = "schedule_full"
@@ -73,6 +74,7 @@ class RequestFile(Aggregate):
         self.draft_forwarded = False
         self.ready_for_signature = False
         self.withdrawn = False
+        self.case_closed: dict[str, Any] | None = None
         self.letter_ids: list[str] = []
         self.current_letter_id: str | None = None
         self.sent_letter_id: str | None = None
@@ -114,20 +116,35 @@ class RequestFile(Aggregate):
 
     @event("WithdrawalNoted")
     def note_withdrawn(self, reason: str, caused_by: str | None) -> None:
+        # Stored before the case decided withdrawals; now ``CaseClosedNoted`` says so.
         self.withdrawn = True
+
+    @event("CaseClosedNoted")
+    def note_case_closed(self, outcome: str, closed_at: str, caused_by: str | None) -> None:
+        self.case_closed = {"outcome": outcome, "closed_at": closed_at}
+        if outcome == "withdrawn":
+            self.withdrawn = True
 
     # ------------------------------------------------------------------ letters
 
     def check_open(self) -> None:
+        """Refuse (409 ``case_closed``) once the case is closed, withdrawn above all."""
         if self.withdrawn:
-            raise OutOfOrder(
-                "the request was withdrawn by its agency",
-                "permohonan telah ditarik oleh OPD pemohon",
+            raise ClosedCase(
+                "the request was withdrawn by its agency and its case is closed",
+                "permohonan telah ditarik oleh OPD pemohon dan kasusnya sudah ditutup",
+            )
+        if self.case_closed is not None:
+            raise ClosedCase(
+                f"the case of this request is closed ({self.case_closed['outcome']})",
+                "kasus permohonan ini sudah ditutup",
             )
 
     def draftable_kind(self) -> str | None:
         """Which reply may be drafted now, or None when the facts are not there yet."""
-        if self.request is None or self.withdrawn or self.sent_letter_id is not None:
+        if self.request is None or self.withdrawn or self.case_closed is not None:
+            return None
+        if self.sent_letter_id is not None:
             return None
         if self.meeting is not None:
             return MEETING_PROVIDED
@@ -224,6 +241,7 @@ class RequestFile(Aggregate):
                 "surat ini ditujukan kepada OPD lain",
                 code="wrong_agency",
             )
+        self.check_open()
 
 
 class Letter(Aggregate):

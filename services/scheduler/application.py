@@ -38,6 +38,16 @@ log = logging.getLogger("sivicon.scheduler")
 
 SAVE_ATTEMPTS = 8
 
+# Who cancels a meeting when its case was closed as withdrawn: the scheduler, on the case's word.
+SYSTEM_ACTOR: dict[str, Any] = {
+    "username": "scheduler",
+    "name": "Sistem penjadwalan",
+    "role": "system",
+    "on_behalf_of": None,
+    "opd_code": None,
+}
+WITHDRAWN_REASON = "permohonan dibatalkan oleh OPD pemohon; kasus ditutup (withdrawn)"
+
 DEMO_HOST_ACCOUNTS = (
     ("zoom-1", "Zoom DKISP 1", "dkisp.zoom1@tarakankota.go.id", 100, 1),
     ("zoom-2", "Zoom DKISP 2", "dkisp.zoom2@tarakankota.go.id", 300, 1),
@@ -164,7 +174,7 @@ class SchedulerApplication(ServiceApplication):
         """SOP step 4: check the schedule and hold a host account, once per request."""
         for _ in range(SAVE_ATTEMPTS):
             request = self._request(request_id)
-            if request.check is not None or request.withdrawn is not None:
+            if request.check is not None or request.closed:
                 return None
             days = days_touched(request.start - self.buffer, request.end + self.buffer, self.tz)
             schedules = self._schedules(days)
@@ -218,45 +228,36 @@ class SchedulerApplication(ServiceApplication):
     ) -> None:
         """SOP step 4 to staff: the 15-minute clock for creating the meeting starts."""
         request = self._request(request_id)
-        if request.staff_task_opened_at is not None or request.withdrawn is not None:
+        if request.staff_task_opened_at is not None or request.closed:
             return
         request.open_staff_task(opened_at=opened_at, disposed_by=disposed_by, caused_by=caused_by)
         self.save_tracked(request, tracking=tracking)
 
-    def withdraw(
+    def close_case(
         self,
         request_id: UUID,
         *,
-        reason: str,
-        withdrawn_by: dict[str, Any],
-        withdrawn_at: datetime,
+        outcome: str,
+        closed_at: datetime,
         caused_by: str | None = None,
         tracking: Tracking | None = None,
     ) -> None:
-        """The OPD withdrew: release the hold or booking (a ``MeetingCancelled`` follows)."""
+        """``CaseClosed``: the case decided. A closed case takes no meeting any more; closed as
+        ``withdrawn``, its hold or booking is released (a ``MeetingCancelled`` follows) and a
+        meeting made through the Zoom API is queued for deletion there.
+
+        A withdrawal alone (``RequestWithdrawn``) changes nothing here: the case may refuse it.
+        """
         for _ in range(SAVE_ATTEMPTS):
-            request = self.get_or_none(request_id)
-            if request is None or request.withdrawn is not None:
+            request: MeetingRequest | None = self.get_or_none(request_id)
+            if request is None or request.closed:
+                self.save_tracked(tracking=tracking)
                 return
-            hold = request.hold
+            request.note_case_closed(outcome=outcome, closed_at=closed_at, caused_by=caused_by)
             released: list[DaySchedule] = []
-            for day in (hold or {}).get("days", []):
-                schedule = self.get_or_none(day_schedule_uuid(day))
-                if schedule is not None and str(request_id) in schedule.bookings:
-                    schedule.release(str(request_id), reason)
-                    released.append(schedule)
-            request.withdraw(
-                reason=reason,
-                withdrawn_by=withdrawn_by,
-                withdrawn_at=withdrawn_at,
-                released_host_account_id=hold["id"] if hold else None,
-                released_meeting_id=request.meeting["meeting_id"] if request.meeting else None,
-                caused_by=caused_by,
-            )
             cleanup = None
-            if request.meeting and request.meeting.get("created_via") == "api":
-                cleanup = self.get_or_none(ZoomCleanup.create_id()) or ZoomCleanup()
-                cleanup.queue(request.meeting["meeting_id"], str(request_id))
+            if outcome == "withdrawn":
+                released, cleanup = self._release(request, closed_at, caused_by)
             try:
                 self.save_tracked(request, *released, cleanup, tracking=tracking)
             except IntegrityError:
@@ -264,10 +265,35 @@ class SchedulerApplication(ServiceApplication):
                     return
                 continue
             return
-        raise IntegrityError(f"could not record the withdrawal of {request_id}")
+        raise IntegrityError(f"could not record the closing of case {request_id}")
+
+    def _release(
+        self, request: MeetingRequest, at: datetime, caused_by: str | None
+    ) -> tuple[list[DaySchedule], ZoomCleanup | None]:
+        hold = request.hold
+        released: list[DaySchedule] = []
+        for day in (hold or {}).get("days", []):
+            schedule = self.get_or_none(day_schedule_uuid(day))
+            if schedule is not None and str(request.id) in schedule.bookings:
+                schedule.release(str(request.id), WITHDRAWN_REASON)
+                released.append(schedule)
+        request.withdraw(
+            reason=WITHDRAWN_REASON,
+            withdrawn_by=SYSTEM_ACTOR,
+            withdrawn_at=at,
+            released_host_account_id=hold["id"] if hold else None,
+            released_meeting_id=request.meeting["meeting_id"] if request.meeting else None,
+            caused_by=caused_by,
+        )
+        cleanup = None
+        if request.meeting and request.meeting.get("created_via") == "api":
+            cleanup = self.get_or_none(ZoomCleanup.create_id()) or ZoomCleanup()
+            cleanup.queue(request.meeting["meeting_id"], str(request.id))
+        return released, cleanup
 
     def delete_cancelled_meetings(self) -> int:
-        """Delete at Zoom the meetings of withdrawn requests; what fails waits for next time."""
+        """Delete at Zoom the meetings of cases closed as withdrawn; what fails waits for next
+        time."""
         cleanup: ZoomCleanup | None = self.get_or_none(ZoomCleanup.create_id())
         if cleanup is None:
             return 0

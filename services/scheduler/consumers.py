@@ -1,4 +1,7 @@
-"""What the scheduler learns from the stream: requests, dispositions, withdrawals."""
+"""What the scheduler learns from the stream: requests, dispositions, and how each case ended.
+
+A withdrawal is acted on only once the case accepted it (``CaseClosed`` with outcome
+``withdrawn``), never on ``RequestWithdrawn`` itself: the case may refuse it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from eventsourcing.persistence import Tracking
 from services.scheduler.application import SchedulerApplication
 from shared.envelope import Envelope
 from shared.errors import NotFound
-from shared.events import Disposed, RequestSubmitted, RequestWithdrawn
+from shared.events import CaseClosed, Disposed, RequestSubmitted
 from shared.messaging import Refused, dispatch_events
 from shared.runtime import ConsumerSpec
 from shared.subjects import event_filter
@@ -49,28 +52,27 @@ def consumer_specs(app: SchedulerApplication) -> list[ConsumerSpec]:
         except NotFound as exc:
             raise Refused(f"{exc.message} (no RequestSubmitted was received for it)") from None
 
-    def on_withdrawn(envelope: Envelope, tracking: Tracking) -> None:
+    def on_closed(envelope: Envelope, tracking: Tracking) -> None:
         event = envelope.event
-        assert isinstance(event, RequestWithdrawn)
-        app.withdraw(
+        assert isinstance(event, CaseClosed)
+        app.close_case(
             event.request_id,
-            reason=event.reason,
-            withdrawn_by=event.withdrawn_by.model_dump(),
-            withdrawn_at=event.withdrawn_at,
+            outcome=event.outcome,
+            closed_at=event.closed_at,
             caused_by=envelope.event_id,
             tracking=tracking,
         )
 
     handler = dispatch_events(
-        {RequestSubmitted: on_submitted, Disposed: on_disposed, RequestWithdrawn: on_withdrawn}
+        {RequestSubmitted: on_submitted, Disposed: on_disposed, CaseClosed: on_closed}
     )
     return [
         ConsumerSpec(
             durable=SERVICE,
             filter_subjects=[
                 event_filter("intake", "RequestSubmitted"),
-                event_filter("intake", "RequestWithdrawn"),
                 event_filter("disposition", "Disposed"),
+                event_filter("disposition", "CaseClosed"),
             ],
             handler=handler,
         )

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import InvalidInput, NotFound, OutOfOrder
+from shared.errors import ClosedCase, InvalidInput, NotFound, OutOfOrder
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon/scheduler")
 CAPACITIES = (100, 300, 500, 1000)
@@ -105,9 +105,9 @@ class HostAccountIndex(Aggregate):
 class ZoomCleanup(Aggregate):
     """Meetings released in our schedule that are still to be deleted at Zoom.
 
-    A withdrawal queues its meeting here in the same save that releases the booking; a
-    periodic job deletes it at Zoom and records that, so a Zoom outage delays the deletion but
-    never blocks the consumer or loses it.
+    A case closed as withdrawn queues its meeting here in the same save that releases the
+    booking; a periodic job deletes it at Zoom and records that, so a Zoom outage delays the
+    deletion but never blocks the consumer or loses it.
     """
 
     ID = uuid5(NAMESPACE, "zoom-cleanup")
@@ -352,7 +352,13 @@ def _candidate_starts(day: date, duration: timedelta, tz: ZoneInfo) -> list[date
 
 
 class MeetingRequest(Aggregate):
-    """What the scheduler knows of one request: the wish, the check, the hold, the meeting."""
+    """What the scheduler knows of one request: the wish, the check, the hold, the meeting, and
+    how its case ended.
+
+    Whether the request is still alive is the case's to say (disposition), not the scheduler's:
+    the hold is released only when ``CaseClosed`` says ``withdrawn`` (``Withdrawn``, which is
+    published as ``MeetingCancelled``), and a closed case takes no meeting any more.
+    """
 
     @staticmethod
     def create_id(request_id: UUID) -> UUID:
@@ -384,17 +390,28 @@ class MeetingRequest(Aggregate):
         self.staff_task_opened_by: dict[str, Any] | None = None
         self.meeting: dict[str, Any] | None = None
         self.withdrawn: dict[str, Any] | None = None
+        self.case_closed: dict[str, Any] | None = None
 
     # ---- guards
 
-    def check_not_withdrawn(self) -> None:
+    @property
+    def closed(self) -> bool:
+        return self.case_closed is not None or self.withdrawn is not None
+
+    def check_case_open(self) -> None:
         if self.withdrawn is not None:
-            raise OutOfOrder(
-                "the request was withdrawn by its OPD", "permohonan telah dibatalkan oleh OPD"
+            raise ClosedCase(
+                "the request was withdrawn by its OPD and its case is closed",
+                "permohonan telah dibatalkan oleh OPD dan kasusnya sudah ditutup",
+            )
+        if self.case_closed is not None:
+            raise ClosedCase(
+                f"the case of this request is closed ({self.case_closed['outcome']})",
+                "kasus permohonan ini sudah ditutup",
             )
 
     def check_can_create_meeting(self) -> None:
-        self.check_not_withdrawn()
+        self.check_case_open()
         if self.meeting is not None:
             raise OutOfOrder(
                 f"the meeting for this request exists already ({self.meeting['meeting_id']})",
@@ -486,6 +503,10 @@ class MeetingRequest(Aggregate):
         self.withdrawn = {"reason": reason, "by": withdrawn_by, "at": withdrawn_at}
         self.hold = None
 
+    @event("CaseClosedNoted")
+    def note_case_closed(self, outcome: str, closed_at: datetime, caused_by: str | None) -> None:
+        self.case_closed = {"outcome": outcome, "at": closed_at}
+
     # ---- views
 
     def as_dict(self) -> dict[str, Any]:
@@ -516,6 +537,7 @@ class MeetingRequest(Aggregate):
             },
             "meeting": self.meeting,
             "withdrawn": self.withdrawn,
+            "case_closed": self.case_closed,
         }
 
     @property

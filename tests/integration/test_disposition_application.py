@@ -13,7 +13,7 @@ from eventsourcing.persistence import Tracking
 from services.disposition.application import DispositionApplication
 from services.disposition.integration import to_integration
 from shared.errors import Forbidden, NotFound, OutOfOrder
-from shared.events import CaseClosed, Disposed, IntegrationEvent, SlaBreached
+from shared.events import CaseClosed, Disposed, IntegrationEvent, SlaBreached, WithdrawalRefused
 from tests.unit.test_disposition_integration import (
     letter_drafted,
     letter_received,
@@ -199,6 +199,46 @@ def test_a_withdrawn_request_closes_its_case(app: DispositionApplication) -> Non
     assert app.inbox(who("kabid"))["total"] == 0
     [closed] = [e for e in published(app) if isinstance(e, CaseClosed)]
     assert [s.sop_step for s in closed.steps] == [1, 2]
+
+
+def test_a_withdrawal_after_the_case_closed_is_refused_and_recorded(
+    app: DispositionApplication,
+) -> None:
+    """The race window: the OPD withdrew at intake before intake learnt that the case was
+    closed. The case decides: its outcome stands, no second CaseClosed, the refusal is a fact
+    in its history (and published, for whoever rebuilds the case from the stream)."""
+    event = submitted()
+    request_id = event.request_id
+    app.open_case(event, "e-submitted", tracking())
+    letter_id = walk_free_branch(app, request_id)
+    now = datetime.now(UTC)
+    app.record_letter_sent(letter_sent(request_id, letter_id, at=now), "e-sent", tracking())
+    app.record_receipt(letter_received(request_id, letter_id, at=now), "e-received", tracking())
+
+    late = withdrawn(request_id, at=now + timedelta(minutes=1))
+    position = tracking()
+    assert app.withdraw(late, "e-withdrawn", position) is True
+    assert app.has_tracking(position)
+    assert app.withdraw(late, "e-withdrawn-again", tracking()) is False  # recorded once
+
+    case = app.get_case(request_id, who("auditor"))
+    assert (case["state"], case["outcome"]) == ("closed", "meeting_provided")
+    history = app.history(request_id, who("auditor"))
+    refusal = history["records"][-1]
+    assert refusal["kind"] == "withdrawal_refused"
+    assert refusal["actor"]["username"] == "opd.dinkes"
+    assert refusal["note"] == "Rapat dibatalkan"
+    assert refusal["refs"]["outcome"] == "meeting_provided"
+    assert "ditolak" in refusal["step_name"]
+    assert [r["kind"] for r in history["records"]].count("withdrawal_refused") == 1
+    assert history["steps_done"] == list(range(1, 11))
+
+    events = published(app)
+    assert [e.outcome for e in events if isinstance(e, CaseClosed)] == ["meeting_provided"]
+    [refused] = [e for e in events if isinstance(e, WithdrawalRefused)]
+    assert (refused.outcome, refused.reason) == ("meeting_provided", "Rapat dibatalkan")
+    assert refused.withdrawn_by.username == "opd.dinkes"
+    assert refused.withdrawn_at == late.withdrawn_at
 
 
 def test_the_disposition_sheet_lists_each_forward(app: DispositionApplication) -> None:

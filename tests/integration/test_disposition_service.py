@@ -13,7 +13,7 @@ import nats
 
 from services.disposition.main import create_app
 from shared.envelope import CAUSATION
-from shared.events import CaseClosed, Disposed
+from shared.events import CaseClosed, Disposed, WithdrawalRefused
 from shared.messaging import ensure_stream
 from shared.settings import Settings
 from tests.support import auth, publish_event, read_stream, running, wait_for_messages
@@ -24,6 +24,7 @@ from tests.unit.test_disposition_integration import (
     meeting_created,
     slot_checked,
     submitted,
+    withdrawn,
 )
 
 
@@ -193,6 +194,20 @@ async def test_the_free_branch_end_to_end_closes_the_case(
         [message] = await wait_for_messages(
             nats_url, f"sivicon.disposition.CaseClosed.{case_id}", 1
         )
+        # A withdrawal that comes after the closing is the case's to refuse: recorded and
+        # answered, not dead-lettered, and the outcome stands.
+        await publish_event(nats_url, withdrawn(case_id, at=datetime.now(UTC)), "late-withdrawal")
+        [refusal] = await wait_for_messages(
+            nats_url, f"sivicon.disposition.WithdrawalRefused.{case_id}", 1
+        )
+        assert isinstance(refusal.event, WithdrawalRefused)
+        assert refusal.event.outcome == "meeting_provided"
+        assert refusal.headers[CAUSATION] == "late-withdrawal"
+        after = await until(client, settings, case_id, lambda c: c["closed"])
+        assert after["outcome"] == "meeting_provided"
+        health = (await client.get("/api/v1/health")).json()
+        assert health["consumers"]["disposition"]["dead_lettered"] == 0
+        assert len(await read_stream(nats_url, f"sivicon.disposition.CaseClosed.{case_id}")) == 1
         sheet = await client.get(
             f"/api/v1/cases/{case_id}/disposition-sheet", headers=auth(settings, "kadis")
         )

@@ -16,9 +16,10 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from services.letters.application import LettersApplication
 from services.letters.integration import to_integration
 from shared.documents import DocumentStore, sha256_of
-from shared.errors import Forbidden, NotFound, OutOfOrder
+from shared.errors import ClosedCase, Forbidden, NotFound, OutOfOrder
 from shared.events import (
     Actor,
+    CaseClosed,
     Conflict,
     Disposed,
     IntegrationEvent,
@@ -31,7 +32,6 @@ from shared.events import (
     MeetingWish,
     Requester,
     RequestSubmitted,
-    RequestWithdrawn,
     Slot,
     SlotChecked,
 )
@@ -152,9 +152,14 @@ def disposed(
     )
 
 
-def withdrawn(request_id: UUID) -> RequestWithdrawn:
-    return RequestWithdrawn(
-        request_id=request_id, reason="acara dibatalkan", withdrawn_by=DINKES, withdrawn_at=T0
+def case_closed(request_id: UUID, outcome: str = "withdrawn") -> CaseClosed:
+    return CaseClosed(
+        request_id=request_id,
+        outcome=outcome,  # type: ignore[arg-type]
+        steps=[],
+        meeting_minutes_taken=None,
+        sla_breaches=[],
+        closed_at=T0 + timedelta(hours=1),
     )
 
 
@@ -171,7 +176,7 @@ def feed(
         MeetingCreated: app.note_meeting,
         MeetingCancelled: app.note_meeting_cancelled,
         Disposed: app.note_disposed,
-        RequestWithdrawn: app.note_withdrawn,
+        CaseClosed: app.note_case_closed,
     }[type(event)]
     note(
         event.model_dump(mode="json"),
@@ -367,11 +372,32 @@ def test_no_draft_for_unknown_or_withdrawn_requests(app: LettersApplication) -> 
         app.draft(uuid4(), SUBKO.model_dump())
     request_id = uuid4()
     letter_id = UUID(ready_for_kadis(app, request_id))
-    feed(app, withdrawn(request_id))
-    with pytest.raises(OutOfOrder, match="withdrawn"):
+    feed(app, case_closed(request_id, "withdrawn"))
+    with pytest.raises(ClosedCase, match="withdrawn") as refused:
         app.send(letter_id, KADIS.model_dump())
+    assert (refused.value.status, refused.value.code) == (409, "case_closed")
+    with pytest.raises(ClosedCase):
+        app.draft(request_id, SUBKO.model_dump())
+    assert app.request_status(request_id, STAF.model_dump())["case_outcome"] == "withdrawn"
     with pytest.raises(NotFound):
         app.send(uuid4(), KADIS.model_dump())
+
+
+def test_no_receipt_once_the_case_was_closed_as_withdrawn(app: LettersApplication) -> None:
+    """The letter went out, then the OPD withdrew and the case accepted it: the reply no longer
+    stands, so its receipt (step 10) is refused, and nothing is published for it."""
+    request_id = uuid4()
+    letter_id = UUID(ready_for_kadis(app, request_id))
+    app.send(letter_id, KADIS.model_dump())
+    feed(app, case_closed(request_id, "withdrawn"))
+    before = published(app)
+    with pytest.raises(ClosedCase) as refused:
+        app.receive(letter_id, DINKES.model_dump())
+    assert refused.value.code == "case_closed"
+    assert "closed" in refused.value.message
+    assert "ditutup" in refused.value.pesan
+    assert app.letter(letter_id, DINKES.model_dump())["status"] == "sent"
+    assert published(app) == before
 
 
 # --------------------------------------------------------------------------- idempotency

@@ -20,6 +20,7 @@ from services.scheduler.main import create_app
 from shared.envelope import CAUSATION
 from shared.events import (
     Actor,
+    CaseClosed,
     Disposed,
     LetterRef,
     MeetingCancelled,
@@ -31,7 +32,14 @@ from shared.events import (
     SlotChecked,
 )
 from shared.settings import Settings
-from tests.support import auth, make_settings, publish_event, running, wait_for_messages
+from tests.support import (
+    auth,
+    make_settings,
+    publish_event,
+    read_stream,
+    running,
+    wait_for_messages,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 # A working day far enough ahead that the alternatives are never in the past.
@@ -184,6 +192,17 @@ async def test_a_disposed_request_is_held_and_staff_creates_its_zoom_meeting(
         assert other_opd.status_code == 403
 
 
+def case_closed(request_id: UUID, outcome: str) -> CaseClosed:
+    return CaseClosed(
+        request_id=request_id,
+        outcome=outcome,  # type: ignore[arg-type]
+        steps=[],
+        meeting_minutes_taken=None,
+        sla_breaches=[],
+        closed_at=datetime.now(UTC),
+    )
+
+
 async def test_a_full_schedule_offers_alternatives_and_a_withdrawal_frees_the_slot(
     nats_url: str, service_settings: Settings
 ) -> None:
@@ -218,18 +237,53 @@ async def test_a_full_schedule_offers_alternatives_and_a_withdrawal_frees_the_sl
                 withdrawn_at=datetime.now(UTC),
             ),
         )
-        cancelled = await wait_for_messages(
-            nats_url, f"sivicon.scheduler.MeetingCancelled.{requests[0]}", 1
-        )
+        # The withdrawal is the OPD's request; the case decides it. Alone, it frees nothing:
+        # a request checked after it (so, in stream order, after it was seen) still finds it full.
+        probe = uuid4()
+        await publish_event(nats_url, submitted(probe, seq=5))
+        await publish_event(nats_url, disposed(probe, 3, "subkoordinator"))
+        assert not (await slot_checked(nats_url, probe)).available
+        cancellations = f"sivicon.scheduler.MeetingCancelled.{requests[0]}"
+        assert await read_stream(nats_url, cancellations) == []
+
+        await publish_event(nats_url, case_closed(requests[0], "withdrawn"))
+        cancelled = await wait_for_messages(nats_url, cancellations, 1)
         event = cancelled[0].event
         assert isinstance(event, MeetingCancelled)
         assert (event.host_account_id, event.meeting_id) == ("zoom-1", None)
         later = uuid4()
-        await publish_event(nats_url, submitted(later, seq=5))
+        await publish_event(nats_url, submitted(later, seq=6))
         await publish_event(nats_url, disposed(later, 3, "subkoordinator"))
         assert (await slot_checked(nats_url, later)).host_account_id == "zoom-1"
-        all_checks = await wait_for_messages(nats_url, "sivicon.scheduler.SlotChecked.*", 5)
-        assert len(all_checks) == 5
+        all_checks = await wait_for_messages(nats_url, "sivicon.scheduler.SlotChecked.*", 6)
+        assert len(all_checks) == 6
+
+
+async def test_once_the_case_was_closed_as_withdrawn_staff_cannot_create_the_meeting(
+    nats_url: str, service_settings: Settings, zoom: RunningFakeZoom
+) -> None:
+    settings = service_settings
+    request_id = uuid4()
+    async with running(create_app(settings)) as client:
+        await publish_event(nats_url, submitted(request_id))
+        await publish_event(nats_url, disposed(request_id, 3, "subkoordinator"))
+        await publish_event(nats_url, disposed(request_id, 4, "staf"))
+        await wait_for_status(client, settings, request_id, "staff_task_open")
+        await publish_event(nats_url, case_closed(request_id, "withdrawn"))
+        await wait_for_status(client, settings, request_id, "withdrawn")
+        staf = auth(settings, "staf")
+        by_api = {"request_id": str(request_id)}
+        by_hand = {**by_api, "meeting_id": "987 6543 2101", "passcode": "xyz789",
+                   "join_url": "https://zoom.us/j/98765432101?pwd=abc"}  # fmt: skip
+        for body in (by_api, by_hand):
+            refused = await client.post("/api/v1/meetings", json=body, headers=staf)
+            assert refused.status_code == 409, refused.text
+            error = refused.json()["error"]
+            assert error["code"] == "case_closed"
+            assert "withdrawn" in error["message"]
+            assert "ditutup" in error["pesan"]
+        assert zoom.state.meetings == {}
+        assert await read_stream(nats_url, f"sivicon.scheduler.MeetingCreated.{request_id}") == []
 
 
 async def test_zoom_down_is_a_clear_503_and_records_nothing(tmp_path: Path, nats_url: str) -> None:

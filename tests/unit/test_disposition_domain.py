@@ -370,6 +370,35 @@ def test_a_withdrawal_closes_the_case_once() -> None:
     assert case.records[-1]["note"] == "Rapat batal"
 
 
+def test_a_closed_case_refuses_a_withdrawal_and_keeps_its_outcome() -> None:
+    case = open_case()
+    to_step(case, 10)
+    assert case.closed is not None
+    closed = dict(case.closed)
+    case.collect_events()
+
+    def late() -> bool:
+        return case.withdraw(
+            reason="Rapat batal", actor=who("opd"), withdrawn_at=minutes(400), caused_by="e"
+        )
+
+    assert late() is True
+    assert late() is False  # the same withdrawal again: refused once
+    assert case.closed == closed
+    assert case.closed["outcome"] == "meeting_provided"
+    [refusal] = case.collect_events()
+    assert isinstance(refusal, Case.WithdrawalRefused)
+    assert refusal.outcome == "meeting_provided"
+    record = case.records[-1]
+    assert (record["kind"], record["sop_step"], record["note"]) == (
+        "withdrawal_refused",
+        None,
+        "Rapat batal",
+    )
+    assert record["actor"] == who("opd")
+    assert case.done_steps == set(range(1, 11))
+
+
 # --------------------------------------------------------------------------- service levels
 
 
