@@ -3,6 +3,10 @@
 It reads every event of the request (``sivicon.*.*.<request_id>``) and lays them out as the
 steps of the SOP: who did what, in which role (and on whose behalf), when; and it says which
 steps of the procedure are missing for the way the case went.
+
+A withdrawal is the OPD's request; what became of it is the case's answer: ``CaseClosed``
+(``withdrawn``) when it took effect, ``WithdrawalRefused`` when it came after the case was closed
+(the outcome then stands).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from shared.events import (
     RequestWithdrawn,
     SlaBreached,
     SlotChecked,
+    WithdrawalRefused,
 )
 from shared.roles import ROLE_NAMES
 
@@ -87,7 +92,16 @@ def _entry(event: IntegrationEvent) -> Entry | None:
     if isinstance(event, LetterReceived):
         return Entry(10, "reply received by the OPD", event.received_by, event.received_at)
     if isinstance(event, RequestWithdrawn):
-        return Entry(None, f"withdrawn: {event.reason}", event.withdrawn_by, event.withdrawn_at)
+        return Entry(
+            None, f"withdrawal asked: {event.reason}", event.withdrawn_by, event.withdrawn_at
+        )
+    if isinstance(event, WithdrawalRefused):
+        return Entry(
+            None,
+            f"withdrawal refused, the case was already closed ({event.outcome}): {event.reason}",
+            event.withdrawn_by,
+            event.refused_at,
+        )
     if isinstance(event, SlaBreached):
         late = "still open" if event.completed_at is None else "completed late"
         return Entry(
@@ -112,8 +126,21 @@ class Audit:
         return self.outcome is not None and not self.missing
 
 
+def _distinct(stream: Iterable[IntegrationEvent]) -> list[IntegrationEvent]:
+    """The events once each: an identical repeat (intake answering a client's resend with the
+    same ``RequestSubmitted``) is the same fact, not a second step."""
+    seen: set[tuple[str, str]] = set()
+    events = []
+    for event in stream:
+        key = (event.ce_type(), event.model_dump_json())
+        if key not in seen:
+            seen.add(key)
+            events.append(event)
+    return events
+
+
 def audit(stream: Iterable[IntegrationEvent]) -> Audit:
-    events = list(stream)
+    events = _distinct(stream)
     entries = [e for e in map(_entry, events) if e is not None]
     outcome = None
     branch_full = False

@@ -68,6 +68,27 @@ def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
     return out
 
 
+def names_client_ref(message_id: str, client_ref: str) -> bool:
+    """Whether a message ID (``Nats-Msg-Id``, ``Idempotency-Key``) is the submission's
+    ``client_ref``, or a resend of it: ``<client_ref>/<tag>``, e.g. ``SIMPEG-2026-000123/2``,
+    a new message ID the stream's duplicate window does not drop."""
+    if message_id == client_ref:
+        return True
+    return message_id.startswith(client_ref + "/") and len(message_id) > len(client_ref) + 1
+
+
+def client_ref_answered(body: bytes, message_id: str | None) -> str | None:
+    """The ``client_ref`` a refusal answers: the body's when the message ID names it (a
+    resend), else the message ID, all a sender of an unreadable body gave."""
+    try:
+        client_ref = json.loads(body).get("client_ref")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return message_id
+    if isinstance(client_ref, str) and message_id and names_client_ref(message_id, client_ref):
+        return client_ref
+    return message_id
+
+
 def fingerprint(opd_code: str, payload: Mapping[str, Any], document_sha256: str | None) -> str:
     canonical = json.dumps(
         {"opd": opd_code, "body": payload, "doc": document_sha256},
@@ -139,7 +160,7 @@ class IntakeApplication(ServiceApplication):
         except ValidationError as exc:
             raise SubmissionInvalid(_pydantic_errors(exc)) from None
         errors: list[FieldError] = []
-        if client_ref_hint and client_ref_hint != submission.client_ref:
+        if client_ref_hint and not names_client_ref(client_ref_hint, submission.client_ref):
             errors.append(
                 FieldError(
                     field="client_ref",
@@ -176,6 +197,7 @@ class IntakeApplication(ServiceApplication):
             pdf=pdf,
             submitted_by=submitted_by,
             tracking=tracking,
+            message_id=client_ref_hint,
         )
 
     def submit(
@@ -191,29 +213,33 @@ class IntakeApplication(ServiceApplication):
         submitted_by: Actor,
         tracking: Tracking | None = None,
         now: datetime | None = None,
+        message_id: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Register a request letter; return its view and whether it is new.
 
-        Resending the same ``client_ref`` with the same content returns the first request;
-        with other content it is refused, so a client never silently loses a change.
+        Resending the same ``client_ref`` with the same content returns the first request,
+        whatever happened to it since (the meeting time passed, it was withdrawn), and over NATS
+        publishes its answer again; with other content it is refused, so a client never
+        silently loses a change. A refused submission binds nothing: a resend is checked afresh.
         """
         now = now or datetime.now(UTC)
         agencies = self.agencies()
-        errors = self._check(opd_code, agencies, meeting, now)
-        if errors:
-            raise SubmissionInvalid(errors)
-        meeting = {  # stored in UTC, whatever offset the client wrote
+        normalised = {  # stored in UTC, whatever offset the client wrote
             **meeting,
             "start": datetime.fromisoformat(str(meeting["start"])).astimezone(UTC).isoformat(),
             "end": datetime.fromisoformat(str(meeting["end"])).astimezone(UTC).isoformat(),
         }
         document_sha = sha256_of(pdf) if pdf is not None else None
-        payload = {"requester": requester, "letter": letter, "meeting": meeting}
+        payload = {"requester": requester, "letter": letter, "meeting": normalised}
         print_ = fingerprint(opd_code, payload, document_sha)
         request_id = request_id_for(opd_code, client_ref) if client_ref else uuid4()
         existing = self._existing(request_id, print_)
         if existing is not None:
-            return existing, False
+            return self._answer_again(existing, channel, message_id, tracking), False
+        errors = self._check(opd_code, agencies, meeting, now)
+        if errors:
+            raise SubmissionInvalid(errors)
+        meeting = normalised
         if pdf is not None:
             self.documents.put(pdf)
         year = now.astimezone(self.tz).year
@@ -243,7 +269,7 @@ class IntakeApplication(ServiceApplication):
                 # reference was registered concurrently: look again.
                 existing = self._existing(request_id, print_)
                 if existing is not None:
-                    return existing, False
+                    return self._answer_again(existing, channel, message_id, tracking), False
                 if tracking is not None and self.has_tracking(tracking):
                     return self.get_request(request_id), False
                 continue
@@ -254,7 +280,7 @@ class IntakeApplication(ServiceApplication):
             code="busy",
         )
 
-    def _existing(self, request_id: UUID, print_: str) -> dict[str, Any] | None:
+    def _existing(self, request_id: UUID, print_: str) -> Request | None:
         request: Request | None = self.get_or_none(request_id)
         if request is None:
             return None
@@ -266,6 +292,17 @@ class IntakeApplication(ServiceApplication):
                 f"(agenda {request.agenda_number})",
                 code="client_ref_reused",
             )
+        return request
+
+    def _answer_again(
+        self, request: Request, channel: str, message_id: str | None, tracking: Tracking | None
+    ) -> dict[str, Any]:
+        """A registered submission sent again. Over HTTP this reply is the answer; over NATS
+        the client reads its answer from the stream, so the one answer is published again
+        (``AnswerRepeated``, recorded with the message's tracking)."""
+        if channel == "nats":
+            request.repeat_answer(message_id)
+            self.save_tracked(request, tracking=tracking)
         return self._view(request)
 
     def _check(
@@ -318,10 +355,25 @@ class IntakeApplication(ServiceApplication):
     # ------------------------------------------------------------------ after submitting
 
     def withdraw(self, request_id: UUID, reason: str, by: Actor) -> dict[str, Any]:
+        """The OPD asks to withdraw (``RequestWithdrawn``); refused once the case is closed.
+
+        The case decides: a withdrawal that reaches it after it closed is refused there, and
+        this request then shows the case's outcome (``status`` ``closed``).
+        """
         request = self._get(request_id)
         request.withdraw(reason, by.model_dump())
         self.save(request)
         return self._view(request)
+
+    def note_case_closed(
+        self, request_id: UUID, *, outcome: str, closed_at: datetime, tracking: Tracking | None
+    ) -> bool:
+        """``CaseClosed``: from now on a withdrawal is refused. A request intake never
+        registered is not intake's to note: only the position is recorded."""
+        request: Request | None = self.get_or_none(request_id)
+        noted = request is not None and request.note_case_closed(outcome, closed_at)
+        self.save_tracked(*([request] if request is not None else []), tracking=tracking)
+        return noted
 
     def _get(self, request_id: UUID) -> Request:
         request: Request | None = self.get_or_none(request_id)
@@ -363,6 +415,7 @@ class IntakeApplication(ServiceApplication):
 
     @staticmethod
     def _view(request: Request) -> dict[str, Any]:
+        closed = request.case_closed
         return {
             "request_id": str(request.id),
             "agenda_number": request.agenda_number,
@@ -375,6 +428,11 @@ class IntakeApplication(ServiceApplication):
             "meeting": request.meeting,
             "submitted_by": request.submitted_by,
             "submitted_at": request.created_on.isoformat(),
-            "status": "withdrawn" if request.withdrawn else "submitted",
+            "status": request.status,
             "withdrawn": request.withdrawn,
+            "case_outcome": closed["outcome"] if closed else None,
+            "case_closed_at": closed["at"].isoformat() if closed else None,
+            "withdrawal_refused": bool(
+                request.withdrawn and closed and closed["outcome"] != "withdrawn"
+            ),
         }

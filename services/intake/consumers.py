@@ -1,4 +1,6 @@
-"""Machine submissions from other government systems on ``sivicon.inbound.requests.<opd>``."""
+"""What intake consumes, through its one consumer: machine submissions from other government
+systems on ``sivicon.inbound.requests.<opd>``, and ``CaseClosed`` from disposition (after which
+a withdrawal is refused: the case decides, intake acts on what it recorded)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,16 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Tracking
 
-from services.intake.application import IntakeApplication, SubmissionInvalid
+from services.intake.application import (
+    IntakeApplication,
+    SubmissionInvalid,
+    client_ref_answered,
+)
 from shared import subjects
-from shared.envelope import MSG_ID
+from shared.envelope import MSG_ID, Envelope
 from shared.errors import OutOfOrder
-from shared.events import Actor, FieldError
-from shared.messaging import Delivery, Refused
+from shared.events import Actor, CaseClosed, FieldError
+from shared.messaging import Delivery, Refused, dispatch_events
 from shared.runtime import ConsumerSpec
 
 
@@ -24,23 +30,42 @@ def _sender(opd_code: str) -> Actor:
 def consumer_specs(app: IntakeApplication) -> list[ConsumerSpec]:
     def on_inbound(delivery: Delivery) -> None:
         opd_code = delivery.subject.rsplit(".", 1)[-1].upper()
-        client_ref = delivery.headers.get(MSG_ID) or None
+        message_id = delivery.headers.get(MSG_ID) or None
         try:
             app.submit_json(
                 opd_code=opd_code,
                 body=delivery.data,
                 channel="nats",
                 submitted_by=_sender(opd_code),
-                client_ref_hint=client_ref,
+                client_ref_hint=message_id,
                 tracking=delivery.tracking,
             )
         except SubmissionInvalid as invalid:
+            client_ref = client_ref_answered(delivery.data, message_id)
             raise _refuse(app, opd_code, client_ref, invalid.errors) from None
         except OutOfOrder as conflict:
             errors = [FieldError(field="client_ref", message=conflict.message)]
+            client_ref = client_ref_answered(delivery.data, message_id)
             raise _refuse(app, opd_code, client_ref, errors) from None
 
-    return [ConsumerSpec("intake", [subjects.inbound_filter()], on_inbound)]
+    def on_case_closed(envelope: Envelope, tracking: Tracking) -> None:
+        event = envelope.event
+        assert isinstance(event, CaseClosed)
+        app.note_case_closed(
+            event.request_id, outcome=event.outcome, closed_at=event.closed_at, tracking=tracking
+        )
+
+    on_event = dispatch_events({CaseClosed: on_case_closed})
+    inbound = f"{subjects.INBOUND_PREFIX}."
+
+    def on_message(delivery: Delivery) -> None:
+        if delivery.subject.startswith(inbound):
+            on_inbound(delivery)
+        else:
+            on_event(delivery)
+
+    filters = [subjects.inbound_filter(), subjects.event_filter("disposition", "CaseClosed")]
+    return [ConsumerSpec("intake", filters, on_message)]
 
 
 def _refuse(

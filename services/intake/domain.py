@@ -1,6 +1,9 @@
 """Intake: request letters registered in the agenda book (SOP step 1).
 
-* :class:`Request` is one registered request letter: who asked, the letter, the meeting wished.
+* :class:`Request` is one registered request letter: who asked, the letter, the meeting wished,
+  a withdrawal asked by its agency, and how the case ended. Whether the request may still be
+  withdrawn is the case's to say (disposition): intake learns that the case was closed from
+  ``CaseClosed`` and refuses a withdrawal from then on.
 * :class:`AgendaBook` gives agenda numbers, one book per year, gap-free: a number is taken in the
   same save as the request it numbers, so no number exists without its request.
 * :class:`Rejection` records a machine submission that was refused, so the sender gets an answer.
@@ -15,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import Forbidden, InvalidInput, OutOfOrder
+from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon.tarakankota.go.id/intake")
 
@@ -30,6 +33,28 @@ def agenda_book_id(year: int) -> UUID:
 
 
 REGISTRY_ID = uuid5(NAMESPACE, "agencies")
+
+OUTCOME_LABELS = {
+    "meeting_provided": "Zoom Meeting disediakan",
+    "schedule_full": "jadwal penuh",
+    "withdrawn": "dibatalkan oleh OPD",
+}
+
+
+# What a request was registered with, as its answer (``RequestSubmitted``) tells it.
+REGISTRATION = (
+    "opd_code",
+    "opd_name",
+    "channel",
+    "client_ref",
+    "requester",
+    "letter",
+    "meeting",
+    "submitted_by",
+    "agenda_year",
+    "agenda_seq",
+    "agenda_number",
+)
 
 
 def format_agenda_number(year: int, seq: int) -> str:
@@ -86,10 +111,27 @@ class Request(Aggregate):
         self.agenda_seq = agenda_seq
         self.agenda_number = agenda_number
         self.withdrawn: dict[str, Any] | None = None
+        self.case_closed: dict[str, Any] | None = None
 
     @classmethod
     def create_id(cls, request_id: UUID, **_: Any) -> UUID:
         return request_id
+
+    def repeat_answer(self, message_id: str | None) -> None:
+        """The client sent this request again (it may have missed the answer): it is answered
+        again with the one answer, the registration as it was first made, whatever happened
+        to the request since."""
+        self._repeat_answer(
+            message_id=message_id,
+            registration={name: getattr(self, name) for name in REGISTRATION},
+            submitted_at=self.created_on,
+        )
+
+    @event("AnswerRepeated")
+    def _repeat_answer(
+        self, message_id: str | None, registration: dict[str, Any], submitted_at: datetime
+    ) -> None:
+        pass
 
     def withdraw(self, reason: str, by: dict[str, Any]) -> None:
         if by.get("opd_code") != self.opd_code:
@@ -97,6 +139,15 @@ class Request(Aggregate):
                 "only the requesting agency may withdraw its request",
                 "hanya OPD pemohon yang dapat membatalkan permohonannya",
                 code="wrong_agency",
+            )
+        closed = self.case_closed
+        if closed is not None and closed["outcome"] != "withdrawn":
+            outcome = closed["outcome"]
+            raise ClosedCase(
+                f"the case of this request was closed ({outcome}): "
+                "a closed request can no longer be withdrawn",
+                f"kasus permohonan ini sudah ditutup ({OUTCOME_LABELS.get(outcome, outcome)}): "
+                "permohonan yang sudah ditutup tidak dapat dibatalkan",
             )
         if self.withdrawn is not None:
             raise OutOfOrder("the request was already withdrawn", "permohonan sudah dibatalkan")
@@ -107,6 +158,26 @@ class Request(Aggregate):
     @event("Withdrawn")
     def _withdraw(self, reason: str, by: dict[str, Any]) -> None:
         self.withdrawn = {"reason": reason, "by": by}
+
+    def note_case_closed(self, outcome: str, closed_at: datetime) -> bool:
+        """The case was closed (``CaseClosed``); False when that was noted already."""
+        if self.case_closed is not None:
+            return False
+        self._note_case_closed(outcome=outcome, closed_at=closed_at)
+        return True
+
+    @event("CaseClosedNoted")
+    def _note_case_closed(self, outcome: str, closed_at: datetime) -> None:
+        self.case_closed = {"outcome": outcome, "at": closed_at}
+
+    @property
+    def status(self) -> str:
+        """``submitted``; ``withdrawn`` once asked (and the case closed so, or not yet closed);
+        ``closed`` when the case ended otherwise, a withdrawal asked too late included."""
+        closed = self.case_closed
+        if closed is not None:
+            return "withdrawn" if closed["outcome"] == "withdrawn" else "closed"
+        return "withdrawn" if self.withdrawn is not None else "submitted"
 
 
 class Rejection(Aggregate):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from services.intake.domain import Rejection, Request
+from services.intake.domain import REGISTRATION, Rejection, Request
 from shared.events import (
     Actor,
     FieldError,
@@ -18,27 +21,35 @@ from shared.events import (
 )
 
 
+def _submitted(request_id: UUID, r: Mapping[str, Any], submitted_at: datetime) -> RequestSubmitted:
+    return RequestSubmitted(
+        request_id=request_id,
+        agenda_number=r["agenda_number"],
+        agenda_year=r["agenda_year"],
+        agenda_seq=r["agenda_seq"],
+        opd_code=r["opd_code"],
+        opd_name=r["opd_name"],
+        channel=r["channel"],
+        client_ref=r["client_ref"],
+        requester=Requester.model_validate(r["requester"]),
+        letter=LetterRef.model_validate(r["letter"]),
+        meeting=MeetingWish.model_validate(r["meeting"]),
+        submitted_by=Actor.model_validate(r["submitted_by"]),
+        submitted_at=submitted_at,
+    )
+
+
 def to_integration(domain_event: Any) -> list[IntegrationEvent]:
     """Intake's stored events, as the rest of the system sees them."""
     if isinstance(domain_event, Request.Submitted):  # type: ignore[attr-defined]
         e = domain_event
-        return [
-            RequestSubmitted(
-                request_id=e.originator_id,
-                agenda_number=e.agenda_number,
-                agenda_year=e.agenda_year,
-                agenda_seq=e.agenda_seq,
-                opd_code=e.opd_code,
-                opd_name=e.opd_name,
-                channel=e.channel,
-                client_ref=e.client_ref,
-                requester=Requester.model_validate(e.requester),
-                letter=LetterRef.model_validate(e.letter),
-                meeting=MeetingWish.model_validate(e.meeting),
-                submitted_by=Actor.model_validate(e.submitted_by),
-                submitted_at=e.timestamp,
-            )
-        ]
+        registration = {name: getattr(e, name) for name in REGISTRATION}
+        return [_submitted(e.originator_id, registration, e.timestamp)]
+    if isinstance(domain_event, Request.AnswerRepeated):  # type: ignore[attr-defined]
+        # The one answer again, for a client that resent its submission: the same body, under
+        # a new event ID (so the stream keeps it); consumers already hold it and change nothing.
+        e = domain_event
+        return [_submitted(e.originator_id, e.registration, e.submitted_at)]
     if isinstance(domain_event, Request.Withdrawn):  # type: ignore[attr-defined]
         return [
             RequestWithdrawn(

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from uuid import UUID
 
 import nats
 
 from services.intake.main import create_app
 from shared import subjects
+from shared.events import CaseClosed
 from shared.settings import Settings
 from tests.integration.test_intake_application import submission
 from tests.pdfs import make_pdf
-from tests.support import auth, read_stream, running, wait_for_messages
+from tests.support import auth, publish_event, read_stream, running, wait_for_messages
 
 
 async def _publish_inbound(
@@ -68,6 +70,56 @@ async def test_machine_clients_are_answered_on_the_stream(settings: Settings) ->
         assert health["consumers"]["intake"]["dead_lettered"] == 3
         listing = await client.get("/api/v1/requests", headers=auth(settings, "kadis"))
         assert len(listing.json()) == 2
+
+
+async def test_a_client_that_missed_its_answer_resends_and_gets_the_one_answer(
+    settings: Settings,
+) -> None:
+    url = settings.nats_url
+    answers = subjects.event_filter("intake", "RequestSubmitted")
+    refusals = subjects.event_filter("intake", "RequestRejected")
+    body = submission("SIMPEG-2026-000200")
+    async with running(create_app(settings)):
+        await _publish_inbound(url, json.dumps(body).encode(), "SIMPEG-2026-000200")
+        [first] = await wait_for_messages(url, answers, 1)
+        # The same message ID again is dropped by the stream's duplicate window; a resend uses
+        # `<client_ref>/<tag>` and is answered again with the same RequestSubmitted.
+        await _publish_inbound(url, json.dumps(body).encode(), "SIMPEG-2026-000200/2")
+        [_, again] = await wait_for_messages(url, answers, 2)
+        assert again.event == first.event
+        assert again.event.request_id == first.event.request_id
+        assert again.event.agenda_number == first.event.agenda_number  # type: ignore[attr-defined]
+        assert again.headers["ce-id"] != first.headers["ce-id"]
+
+        # Other content under the same client_ref is still refused, answered by its client_ref.
+        changed = {**body, "meeting": {**body["meeting"], "participants": 20}}  # type: ignore[dict-item]
+        await _publish_inbound(url, json.dumps(changed).encode(), "SIMPEG-2026-000200/3")
+        [reused] = await wait_for_messages(url, refusals, 1)
+        assert reused.event.client_ref == "SIMPEG-2026-000200"  # type: ignore[attr-defined]
+        [error] = reused.event.errors  # type: ignore[attr-defined]
+        assert error.field == "client_ref"
+        assert "already used" in error.message
+        # A message ID that does not name the client_ref is refused as before.
+        await _publish_inbound(url, json.dumps(body).encode(), "SIMPEG-2026-000201")
+        [_, mismatch] = await wait_for_messages(url, refusals, 2)
+        assert mismatch.event.client_ref == "SIMPEG-2026-000201"  # type: ignore[attr-defined]
+        assert "does not match" in mismatch.event.errors[0].message  # type: ignore[attr-defined]
+        await asyncio.sleep(0.3)
+        assert len(await read_stream(url, answers)) == 2
+
+
+async def test_an_http_submission_sent_again_gets_the_same_answer(settings: Settings) -> None:
+    headers = {**auth(settings, "opd"), "Idempotency-Key": "SIMPEG-HTTP-9"}
+    body = submission("SIMPEG-HTTP-9")
+    async with running(create_app(settings)) as client:
+        first = await client.post("/api/v1/submissions", json=body, headers=headers)
+        again = await client.post("/api/v1/submissions", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json() == first.json()
+        answers = subjects.event_filter("intake", "RequestSubmitted")
+        await wait_for_messages(settings.nats_url, answers, 1)
+        await asyncio.sleep(0.3)
+        assert len(await read_stream(settings.nats_url, answers)) == 1
 
 
 async def _form(client, settings, **overrides):  # type: ignore[no-untyped-def]
@@ -171,6 +223,52 @@ async def test_http_machine_submission_and_withdrawal(settings: Settings) -> Non
         await wait_for_messages(
             settings.nats_url, subjects.event_filter("intake", "RequestWithdrawn"), 1
         )
+
+
+async def test_a_withdrawal_after_the_case_closed_is_refused_with_409(settings: Settings) -> None:
+    async with running(create_app(settings)) as client:
+        created = await client.post(
+            "/api/v1/submissions",
+            json=submission("SIMPEG-CLOSED-1"),
+            headers={**auth(settings, "opd"), "Idempotency-Key": "SIMPEG-CLOSED-1"},
+        )
+        request_id = created.json()["request_id"]
+        closed = CaseClosed(
+            request_id=UUID(request_id),
+            outcome="meeting_provided",
+            steps=[],
+            meeting_minutes_taken=12.5,
+            sla_breaches=[],
+            closed_at=datetime.now(UTC),
+        )
+        await publish_event(settings.nats_url, closed)
+        # Also a machine submission after it, on the same consumer: both are applied in order.
+        await _publish_inbound(
+            settings.nats_url, json.dumps(submission("SIMPEG-AFTER")).encode(), "SIMPEG-AFTER"
+        )
+        await wait_for_messages(
+            settings.nats_url, subjects.event_filter("intake", "RequestSubmitted"), 2
+        )
+        shown = await client.get(f"/api/v1/requests/{request_id}", headers=auth(settings, "opd"))
+        assert (shown.json()["status"], shown.json()["case_outcome"]) == (
+            "closed",
+            "meeting_provided",
+        )
+        refused = await client.post(
+            f"/api/v1/requests/{request_id}/withdraw",
+            json={"reason": "acara dibatalkan"},
+            headers=auth(settings, "opd"),
+        )
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "case_closed"
+        assert "can no longer be withdrawn" in error["message"]
+        assert "tidak dapat dibatalkan" in error["pesan"]
+        await asyncio.sleep(0.5)  # what the relay would publish, it has published by now
+        withdrawals = subjects.event_filter("intake", "RequestWithdrawn")
+        assert await read_stream(settings.nats_url, withdrawals) == []
+        health = (await client.get("/api/v1/health")).json()
+        assert health["consumers"]["intake"]["dead_lettered"] == 0
 
 
 async def test_operators_list_the_dead_letters_with_their_reasons(settings: Settings) -> None:

@@ -1,5 +1,5 @@
 """The scheduler application on SQLite and PostgreSQL: check and hold, staff task, meeting,
-withdrawal, idempotency and concurrent checks."""
+the case closed (as withdrawn: the hold released), idempotency and concurrent checks."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from services.scheduler.application import SchedulerApplication
 from services.scheduler.integration import to_integration
 from services.scheduler.zoom import ProvisionedMeeting
-from shared.errors import InvalidInput, NotFound, OutOfOrder, Unavailable
+from shared.errors import ClosedCase, InvalidInput, NotFound, OutOfOrder, Unavailable
 from shared.events import IntegrationEvent, MeetingCancelled, MeetingCreated, SlotChecked
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -23,8 +23,6 @@ START = datetime(2026, 12, 3, 9, 0, tzinfo=WITA)
 END = START + timedelta(hours=2)
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=WITA)
 STAF = {"username": "staf", "name": "Staf", "role": "staf", "on_behalf_of": None, "opd_code": None}
-OPD = {"username": "opd.dinkes", "name": "OPD", "role": "opd", "on_behalf_of": None,
-       "opd_code": "DINKES"}  # fmt: skip
 
 
 class FakeProvider:
@@ -151,6 +149,28 @@ def test_a_redelivered_disposition_neither_holds_nor_checks_twice(
         app.save_tracked(tracking=tracking)
 
 
+def test_the_same_request_submitted_again_changes_nothing(app: SchedulerApplication) -> None:
+    # Intake answers a machine client's resend with the same RequestSubmitted again.
+    request_id = submit(app)
+    app.check_and_hold(request_id, caused_by="evt-3")
+    stored = len(app.recorder.select_notifications(1, 10_000))
+    app.remember_request(
+        request_id,
+        topic="Rapat Koordinasi Posyandu",
+        start=START,
+        end=END,
+        participants=50,
+        opd_code="DINKES",
+        opd_name="Dinas Kesehatan",
+        agenda_number="000.1/0001/2026",
+        caused_by="evt-repeat",
+        tracking=Tracking("SIVICON@test", 12),
+    )
+    assert len(app.recorder.select_notifications(1, 10_000)) == stored
+    assert len(app.schedule_of(START.date())["bookings"]) == 1
+    assert app.check_and_hold(request_id, caused_by="evt-3b") is None  # checked once, still
+
+
 def test_when_every_licence_is_taken_the_check_is_full_with_alternatives(
     app: SchedulerApplication,
 ) -> None:
@@ -224,27 +244,69 @@ def test_zoom_down_records_nothing_and_a_hand_entered_meeting_is_accepted(
     assert created.meeting_id == "98765432101"
 
 
-def test_a_withdrawal_releases_the_hold_for_the_next_request(app: SchedulerApplication) -> None:
+def test_a_case_closed_as_withdrawn_releases_the_hold_for_the_next_request(
+    app: SchedulerApplication,
+) -> None:
     request_id = submit(app)
     app.check_and_hold(request_id)
     app.open_staff_task(request_id, opened_at=NOW, disposed_by={})
     app.create_meeting(request_id, actor=STAF)
-    app.withdraw(request_id, reason="acara ditunda", withdrawn_by=OPD, withdrawn_at=NOW)
+    app.close_case(request_id, outcome="withdrawn", closed_at=NOW, caused_by="evt-closed")
     assert app.schedule_of(START.date())["bookings"] == []
     cancelled = published(app)[-1]
     assert isinstance(cancelled, MeetingCancelled)
     assert (cancelled.host_account_id, cancelled.meeting_id) == ("zoom-1", "10000000000")
-    assert cancelled.cancelled_by.username == "opd.dinkes"
+    assert cancelled.cancelled_by.role == "system"
+    assert "withdrawn" in cancelled.reason
+    assert app.meeting(request_id)["status"] == "withdrawn"
     again = app.check_and_hold(submit(app))
     assert again is not None
     assert again["hold"]["id"] == "zoom-1"
-    # A withdrawal without a hold publishes nothing; a repeated one changes nothing.
+    # Without a hold nothing is published; the same closing again changes nothing.
     quiet = submit(app, start=START + timedelta(days=7))
     before = len(published(app))
-    app.withdraw(quiet, reason="batal", withdrawn_by=OPD, withdrawn_at=NOW)
-    app.withdraw(quiet, reason="batal", withdrawn_by=OPD, withdrawn_at=NOW)
+    app.close_case(quiet, outcome="withdrawn", closed_at=NOW)
+    app.close_case(quiet, outcome="withdrawn", closed_at=NOW)
     assert len(published(app)) == before
     assert app.check_and_hold(quiet) is None
+
+
+def test_a_case_closed_otherwise_keeps_its_meeting_and_takes_no_other(
+    app: SchedulerApplication, provider: FakeProvider
+) -> None:
+    request_id = submit(app)
+    app.check_and_hold(request_id)
+    app.open_staff_task(request_id, opened_at=NOW, disposed_by={})
+    app.create_meeting(request_id, actor=STAF)
+    before = len(published(app))
+    tracking = Tracking("SIVICON@test", 50)
+    app.close_case(request_id, outcome="meeting_provided", closed_at=NOW, tracking=tracking)
+    assert app.has_tracking(tracking)
+    assert len(published(app)) == before  # nothing cancelled
+    assert [b["kind"] for b in app.schedule_of(START.date())["bookings"]] == ["meeting"]
+    assert app.meeting(request_id)["case_closed"]["outcome"] == "meeting_provided"
+    assert app.delete_cancelled_meetings() == 0
+    assert provider.deleted == []
+    with pytest.raises(ClosedCase):
+        app.create_meeting(request_id, actor=STAF)
+
+
+def test_no_meeting_is_created_or_entered_by_hand_once_the_case_was_withdrawn(
+    app: SchedulerApplication, provider: FakeProvider
+) -> None:
+    request_id = submit(app)
+    app.check_and_hold(request_id)
+    app.open_staff_task(request_id, opened_at=NOW, disposed_by={})
+    app.close_case(request_id, outcome="withdrawn", closed_at=NOW)
+    manual = {"meeting_id": "98765432101", "passcode": "xyz789", "join_url": "https://zoom.us/j/1"}
+    for by_hand in (None, manual):
+        with pytest.raises(ClosedCase) as refused:
+            app.create_meeting(request_id, actor=STAF, manual=by_hand)
+        assert (refused.value.status, refused.value.code) == (409, "case_closed")
+        assert "withdrawn" in refused.value.message
+    assert provider.created == []
+    assert app.meeting(request_id)["meeting"] is None
+    assert not any(isinstance(e, MeetingCreated) for e in published(app))
 
 
 def test_concurrent_checks_never_hold_the_same_licence_twice(
@@ -328,7 +390,7 @@ def test_the_meeting_of_a_withdrawn_request_is_deleted_at_zoom_even_after_an_out
     app.check_and_hold(request_id)
     app.open_staff_task(request_id, opened_at=NOW, disposed_by={})
     meeting_id = app.create_meeting(request_id, actor=STAF)["meeting"]["meeting_id"]
-    app.withdraw(request_id, reason="acara ditunda", withdrawn_by=OPD, withdrawn_at=NOW)
+    app.close_case(request_id, outcome="withdrawn", closed_at=NOW)
     assert provider.deleted == []  # the consumer never waits for Zoom
     provider.down = True
     assert app.delete_cancelled_meetings() == 0

@@ -8,7 +8,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from services.audit import audit, render
-from shared.events import CaseClosed, Disposed, IntegrationEvent
+from shared.events import CaseClosed, Disposed, IntegrationEvent, WithdrawalRefused
 from tests.unit.test_disposition_integration import (
     T0,
     letter_drafted,
@@ -18,6 +18,7 @@ from tests.unit.test_disposition_integration import (
     person,
     slot_checked,
     submitted,
+    withdrawn,
 )
 
 
@@ -93,3 +94,39 @@ def test_the_schedule_full_path_needs_only_its_own_steps() -> None:
     still_open = audit(events)
     assert still_open.outcome is None
     assert still_open.missing == [10]
+
+
+def test_an_answer_repeated_for_a_resend_is_not_a_second_step() -> None:
+    events = free_branch()
+    first = events[0]
+    # Intake answered a machine client's resend: the same RequestSubmitted, read back again.
+    events.insert(4, type(first).model_validate_json(first.model_dump_json()))
+    result = audit(events)
+    assert result.complete
+    assert [e.step for e in result.entries if e.step] == [1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10]
+    assert sum("registered as agenda" in line for line in render(result, ZoneInfo("UTC"))) == 1
+
+
+def test_a_withdrawal_the_case_refused_leaves_the_outcome_and_says_so() -> None:
+    """In the stream the withdrawal may come before the CaseClosed it lost to; the case's
+    answer (``WithdrawalRefused``) says what became of it."""
+    events = free_branch()
+    rid = events[0].request_id
+    asked = withdrawn(rid, at=T0 + timedelta(minutes=61))
+    refused = WithdrawalRefused(
+        request_id=rid,
+        reason=asked.reason,
+        withdrawn_by=asked.withdrawn_by,
+        withdrawn_at=asked.withdrawn_at,
+        outcome="meeting_provided",
+        refused_at=T0 + timedelta(minutes=62),
+    )
+    result = audit([*events[:-1], asked, events[-1], refused])
+    assert result.complete
+    assert result.outcome == "meeting_provided"
+    lines = render(result, ZoneInfo("Asia/Makassar"))
+    assert any("withdrawal asked: Rapat dibatalkan" in line for line in lines)
+    [refusal] = [line for line in lines if "withdrawal refused" in line]
+    assert "already closed (meeting_provided)" in refusal
+    assert "dr. Sri Wahyuni" in refusal
+    assert lines[-1] == "case closed (meeting_provided); every step of the procedure is recorded"

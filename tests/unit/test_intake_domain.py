@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -11,7 +12,7 @@ from services.intake.domain import (
     format_agenda_number,
     request_id_for,
 )
-from shared.errors import Forbidden, InvalidInput, OutOfOrder
+from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
 
 
 def _request(opd: str = "DINKES") -> Request:
@@ -58,6 +59,18 @@ def test_only_the_requesting_agency_withdraws_and_only_once() -> None:
     assert request.withdrawn == {"reason": "acara ditunda", "by": {"opd_code": "DINKES"}}
     with pytest.raises(OutOfOrder):
         request.withdraw("lagi", {"opd_code": "DINKES"})
+
+
+def test_once_the_case_is_closed_the_request_cannot_be_withdrawn() -> None:
+    request = _request()
+    assert request.note_case_closed("schedule_full", datetime(2026, 12, 1, tzinfo=UTC))
+    assert not request.note_case_closed("schedule_full", datetime(2026, 12, 2, tzinfo=UTC))
+    with pytest.raises(Forbidden):  # another agency is still told it is not theirs
+        request.withdraw("batal", {"opd_code": "DISDIK"})
+    with pytest.raises(ClosedCase, match="schedule_full"):
+        request.withdraw("acara ditunda", {"opd_code": "DINKES"})
+    assert request.withdrawn is None
+    assert request.status == "closed"
 
 
 def test_agency_codes_are_checked() -> None:
