@@ -149,6 +149,15 @@ def test_sivicon_up_brings_back_a_killed_nats_server_and_the_work_carries_on(
         [nats_server] = _children(up, "nats-server")
         assert nats_server.cmdline()[nats_server.cmdline().index("-p") + 1] == port
 
+        # A request is under way when the nats-server dies.
+        opd, kadis, kabid, subko, staf = (
+            login(system, u) for u in ("opd.dinkes", "kadis", "kabid", "subko", "staf")
+        )
+        start, end = future_slot(20, 9)
+        request_id = file_request(opd, start=start, end=end)
+        wait_until(lambda: case_of(kadis, request_id), timeout=60, what="case opened")
+        kadis.dispose(request_id, "kabid", instruction="Proses lebih lanjut")
+
         nats_server.kill()  # SIGKILL, as a crash would
         nats_server.wait(10)
 
@@ -163,12 +172,7 @@ def test_sivicon_up_brings_back_a_killed_nats_server_and_the_work_carries_on(
         assert argv[argv.index("-sd") + 1] == str(data_dir / "nats")
         wait_until(lambda: _all_connected(system), timeout=60, what="services reconnected")
 
-        # A request filed after the crash goes its way: case opened, dispositioned, checked.
-        opd, kadis, kabid = (login(system, u) for u in ("opd.dinkes", "kadis", "kabid"))
-        start, end = future_slot(20, 9)
-        request_id = file_request(opd, start=start, end=end)
-        wait_until(lambda: case_of(kadis, request_id), timeout=60, what="case opened")
-        kadis.dispose(request_id, "kabid", instruction="Proses lebih lanjut")
+        # The request goes its way: dispositioned on, the schedule checked.
         kabid.dispose(request_id, "subkoordinator", instruction="Koordinasikan")
         wait_until(
             lambda: "SlotChecked" in types(events_of(system, request_id)),
@@ -190,6 +194,24 @@ def test_sivicon_up_brings_back_a_killed_nats_server_and_the_work_carries_on(
             timeout=60,
             what="the fake Zoom server answering",
         )
+
+        # ...and the flow completes: meeting, letter, signature, receipt, case closed.
+        subko.dispose(request_id, "staf")
+        staf.when_ready("POST", "scheduler", "/api/v1/meetings", json={"request_id": request_id})
+        staf.dispose(request_id, "subkoordinator")
+        letter = subko.when_ready(
+            "POST", "letters", "/api/v1/letters", json={"request_id": request_id}
+        )
+        subko.dispose(request_id, "kabid", letter_id=letter["letter_id"])
+        kabid.dispose(request_id, "kadis")
+        kadis.when_ready("POST", "letters", f"/api/v1/letters/{letter['letter_id']}/send")
+        opd.when_ready("POST", "letters", f"/api/v1/letters/{letter['letter_id']}/receipt")
+        wait_until(
+            lambda: "CaseClosed" in types(events_of(system, request_id)),
+            timeout=60,
+            what="CaseClosed",
+        )
+        assert types(events_of(system, request_id)).count("Disposed") == 6
 
         # Nothing ended for good: `sivicon up` runs, and so does every service.
         assert up.poll() is None, "".join(output)
