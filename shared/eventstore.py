@@ -46,6 +46,9 @@ class ServiceApplication(Application[UUID]):
         prepare_store(env or {})
         super().__init__(env=env)
         self._saved_listeners: list[Callable[[], None]] = []
+        # The position this process last recorded with an effect: lets a consumer tell, without
+        # asking the store again, whether the handler it just ran recorded its message.
+        self.last_saved_tracking: Tracking | None = None
 
     def construct_recorder(self) -> Any:
         return self.factory.process_recorder()
@@ -62,6 +65,8 @@ class ServiceApplication(Application[UUID]):
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs)
         recordings = self._record(processing_event)
+        if tracking is not None:
+            self.last_saved_tracking = tracking
         self._notify(recordings)
         return recordings
 

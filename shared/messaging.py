@@ -251,6 +251,8 @@ Handler = Callable[[Delivery], None]
 class PositionStore(Protocol):
     """Where a consumer's position lives: the service's own event store."""
 
+    last_saved_tracking: Tracking | None
+
     def recorded_position(self, name: str) -> int: ...
 
     def record_position(self, tracking: Tracking) -> None: ...
@@ -288,10 +290,11 @@ class DurableConsumer:
 
     Why nothing is lost, reordered or applied twice:
 
-    * The position is the store's, not the server's: every message dealt with (applied, found to
-      change nothing, or dead-lettered) moves the service's tracking row to its stream sequence, in
-      the same transaction as its effect. The row only moves forward (the store refuses a lower or
-      equal one), so two processes can never both apply a message.
+    * The position is the store's, not the server's: a message's effect is stored in the same
+      transaction as the service's tracking row moved to its stream sequence; a message that
+      changed nothing, or was dead-lettered, moves the row too (with the next effect, or at the
+      end of its batch). The row only moves forward (the store refuses a lower or equal one), so
+      two processes can never both apply a message.
     * Each time it starts, loses its connection or sees a gap, the consumer is recreated on the
       server to deliver from just after its acknowledged floor (never past the recorded position),
       so the server's idea of "pending" can never send a newer message ahead of an older one.
@@ -299,7 +302,7 @@ class DurableConsumer:
       redelivery takes the next number too). Any jump means a delivery went missing: rewind.
     * A message is applied only if it is past the recorded position and every delivery before it
       was seen; one at or below the position is a redelivery of what was applied (acknowledged,
-      counted as ``already_applied``). It is acknowledged only after its position is recorded.
+      counted as ``already_applied``). It is acknowledged only once its position is recorded.
     """
 
     def __init__(
@@ -326,6 +329,7 @@ class DurableConsumer:
         self.ack_wait_seconds = ack_wait_seconds
         self.stats = ConsumerStats()
         self._tracking_name = ""
+        self._unrecorded: list[Msg] = []  # applied, changed nothing, position not yet recorded
 
     async def _open(self) -> JetStreamContext.PullSubscription:
         """(Re)create the server-side consumer just after what this service has dealt with."""
@@ -380,6 +384,7 @@ class DurableConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:
+                self._unrecorded.clear()  # not acknowledged: delivered again, after the position
                 if subscription is not None:
                     with contextlib.suppress(NatsError, TimeoutError):
                         await subscription.unsubscribe()
@@ -403,6 +408,30 @@ class DurableConsumer:
                     )
                 expected += 1
                 await self._process(message, sequence.stream)
+            await self._record_unchanged()
+
+    async def _record_unchanged(self) -> None:
+        """Record, once per batch, the position of messages that changed nothing, then
+        acknowledge them (a crash before this only brings them again, to change nothing)."""
+        if not self._unrecorded:
+            return
+        last = self._unrecorded[-1].metadata.sequence.stream
+        tracking = Tracking(self._tracking_name, last)
+        with contextlib.suppress(IntegrityError):  # recorded past it meanwhile
+            await asyncio.to_thread(self.store.record_position, tracking)
+        self.stats.position = max(self.stats.position, last)
+        await self._acknowledge()
+
+    async def _acknowledge(self, *messages: Msg) -> None:
+        """Acknowledge what is recorded: the messages held back, then these."""
+        for message in [*self._unrecorded, *messages]:
+            if self.stats.position < message.metadata.sequence.stream:
+                self.stats.skipped += 1  # ruled out by design: shown so that it can be checked
+                log.error("%s: %s acknowledged unrecorded", self.service, message.subject)
+            # A lost acknowledgement only brings a redelivery, recognised as already applied.
+            with contextlib.suppress(NatsError):
+                await message.ack()
+        self._unrecorded.clear()
 
     async def _process(self, message: Msg, stream_sequence: int) -> None:
         delivery = Delivery(
@@ -422,9 +451,12 @@ class DurableConsumer:
                 applied = False
                 break
             except IntegrityError:
-                # Either this message was applied meanwhile, or a concurrent command moved the
-                # same aggregate: the position check at the top of ``_apply`` tells which.
+                # Either another process recorded this position meanwhile, or a concurrent
+                # command moved the same aggregate: the store's position tells which.
                 self.stats.retries += 1
+                self.stats.position = await asyncio.to_thread(
+                    self.store.recorded_position, self._tracking_name
+                )
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as exc:
@@ -441,26 +473,25 @@ class DurableConsumer:
             self.stats.handled += 1
             self._log_handled(delivery)
         if self.stats.position < stream_sequence:
-            self.stats.skipped += 1  # ruled out by design: shown so that it can be checked
-            log.error(
-                "%s: stream sequence %d acknowledged unrecorded", self.service, stream_sequence
-            )
-        # A lost acknowledgement only brings a redelivery, recognised as already applied.
-        with contextlib.suppress(NatsError):
-            await message.ack()
+            self._unrecorded.append(message)  # changed nothing: recorded at the batch's end
+        else:
+            await self._acknowledge(message)
 
     def _apply(self, delivery: Delivery) -> bool | None:
-        """In one worker thread: ``None`` if already applied; else apply, record the position
-        (also when the message changed nothing) and return ``True``."""
-        sequence = delivery.tracking.notification_id
-        position = self.store.recorded_position(delivery.tracking.application_name)
-        if sequence <= position:
-            self.stats.position = position
+        """In one worker thread: ``None`` if already applied, else apply and return ``True``.
+
+        ``stats.position`` is the recorded position as this process knows it: read from the
+        store when the consumer opens and after a refused write, moved by what this process
+        records. If another process recorded further meanwhile, the handler's write is refused
+        by the store (the position only moves forward) and the position is read again. The
+        handler records the position with its effect; a message that changed nothing is
+        recorded with the next effect, or at the end of its batch.
+        """
+        if delivery.tracking.notification_id <= self.stats.position:
             return None
         self.handler(delivery)
-        if self.store.recorded_position(delivery.tracking.application_name) < sequence:
-            self.store.record_position(delivery.tracking)
-        self.stats.position = sequence
+        if self.store.last_saved_tracking == delivery.tracking:
+            self.stats.position = delivery.tracking.notification_id
         return True
 
     def _settle_refusal(self, delivery: Delivery, refusal: Refused) -> None:

@@ -128,39 +128,45 @@ class Nemesis(threading.Thread):
                 )
                 fault = Fault(kind, target, round(time.monotonic() - self.started, 2))
                 self.faults.append(fault)
-                began = time.monotonic()
                 try:
-                    self._inject(kind, target)
-                    fault.recovered_s = round(time.monotonic() - began, 2)
+                    struck = self._inject(kind, target)
+                    fault.recovered_s = round(time.monotonic() - struck, 2)
                 except Exception as exc:  # recorded; the checker counts unrecovered faults
                     fault.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.finished.set()
 
-    def _inject(self, kind: str, target: str) -> None:
+    def _inject(self, kind: str, target: str) -> float:
+        """Strike, repair, and return when the fault struck: the kill, or the thaw of a paused
+        service. Recovery is counted from then until the target answers, connected to NATS
+        (for nats-server: until every service has reconnected)."""
         system = self.system
         if kind == "restart_nats":
             system.children["nats-server"].kill()
+            struck = time.monotonic()
             time.sleep(self.rng.uniform(0.2, 1.5))
             system.restart_nats()
             for name in BUSINESS_SERVICES:
                 wait_healthy(system, name)
-            return
+            return struck
         child = system.children[target]
         if kind == "pause_past_ack_wait":
             os.killpg(child.process.pid, signal.SIGSTOP)
             time.sleep(self.config.ack_wait_seconds + 1.0)
             os.killpg(child.process.pid, signal.SIGCONT)
+            struck = time.monotonic()
             wait_healthy(system, target)
-            return
+            return struck
         if kind == "stop_then_kill":
             # Frozen with whatever it fetched in hand, then killed: nothing was acknowledged.
             os.killpg(child.process.pid, signal.SIGSTOP)
             time.sleep(self.rng.uniform(0.3, 1.0))
         child.kill()
-        time.sleep(self.rng.uniform(0.0, 0.5))
+        struck = time.monotonic()
+        time.sleep(self.rng.uniform(0.0, 0.5))  # the supervisor's next look
         system.start_service(target)
         wait_healthy(system, target)
+        return struck
 
 
 # --------------------------------------------------------------------------- workload
