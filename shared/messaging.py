@@ -172,6 +172,8 @@ class OutboxRelay:
         self._loop = asyncio.get_running_loop()
         backoff = 0.2
         while True:
+            # Cleared before reading, so that a save made while a pass runs wakes the next one.
+            self._wake.clear()
             try:
                 moved = await self.publish_pending()
                 backoff = 0.2
@@ -184,7 +186,6 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if not moved:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
 
