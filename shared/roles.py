@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 ROLE_NAMES: dict[str, str] = {
     "opd": "Kepala OPD Pemohon",
     "kadis": "Kepala Dinas",
@@ -12,4 +14,15 @@ ROLE_NAMES: dict[str, str] = {
     "auditor": "Auditor",
     "admin": "Administrator",
     "system": "Sistem",
+}
+
+
+# The scheduler as the actor of what it does on its own (a slot check, the cancellation of a
+# withdrawn case's meeting), in the shape of ``shared.events.Actor``.
+SCHEDULER_ACTOR: dict[str, Any] = {
+    "username": "scheduler",
+    "name": "Sistem penjadwalan",
+    "role": "system",
+    "on_behalf_of": None,
+    "opd_code": None,
 }

@@ -28,13 +28,6 @@ from shared.errors import OutOfOrder
 
 # Record kinds that complete a step of the procedure (the others document it).
 STEP_KINDS = ("request", "disposition", "meeting", "letter_sent", "letter_received")
-SYSTEM_ACTOR: dict[str, Any] = {
-    "username": "scheduler",
-    "name": "Sistem penjadwalan",
-    "role": "system",
-    "on_behalf_of": None,
-    "opd_code": None,
-}
 
 
 def effective_role(actor: dict[str, Any]) -> str:

@@ -19,9 +19,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.disposition.casefile import SYSTEM_ACTOR, CaseFile, sla_figures
+from services.disposition.casefile import CaseFile, sla_figures
 from services.disposition.procedure import MEETING_LIMIT_TEXT
 from shared.errors import OutOfOrder
+from shared.roles import SCHEDULER_ACTOR
 
 
 class CaseReports(CaseFile):
@@ -57,7 +58,7 @@ class CaseReports(CaseFile):
             aggregate._append(
                 sop_step=4,
                 kind="slot_check",
-                actor=SYSTEM_ACTOR,
+                actor=SCHEDULER_ACTOR,
                 at=self.checked_at,
                 note="jadwal tersedia" if self.check["available"] else "jadwal penuh",
                 refs={"host_account_id": self.check.get("host_account_id")},

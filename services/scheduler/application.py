@@ -33,19 +33,12 @@ from services.scheduler.domain import (
 from services.scheduler.zoom import MeetingProvider, ProvisionedMeeting
 from shared.errors import InvalidInput, NotFound, OutOfOrder, SiviconError
 from shared.eventstore import ServiceApplication
+from shared.roles import SCHEDULER_ACTOR
 
 log = logging.getLogger("sivicon.scheduler")
 
 SAVE_ATTEMPTS = 8
 
-# Who cancels a meeting when its case was closed as withdrawn: the scheduler, on the case's word.
-SYSTEM_ACTOR: dict[str, Any] = {
-    "username": "scheduler",
-    "name": "Sistem penjadwalan",
-    "role": "system",
-    "on_behalf_of": None,
-    "opd_code": None,
-}
 WITHDRAWN_REASON = "permohonan dibatalkan oleh OPD pemohon; kasus ditutup (withdrawn)"
 
 DEMO_HOST_ACCOUNTS = (
@@ -279,7 +272,7 @@ class SchedulerApplication(ServiceApplication):
                 released.append(schedule)
         request.withdraw(
             reason=WITHDRAWN_REASON,
-            withdrawn_by=SYSTEM_ACTOR,
+            withdrawn_by=SCHEDULER_ACTOR,
             withdrawn_at=at,
             released_host_account_id=hold["id"] if hold else None,
             released_meeting_id=request.meeting["meeting_id"] if request.meeting else None,
