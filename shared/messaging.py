@@ -449,8 +449,10 @@ class DurableConsumer:
             except Refused as refusal:
                 await self.dead_letter(delivery, str(refusal))
                 await asyncio.to_thread(self._settle_refusal, delivery, refusal)
-                applied = False
-                break
+                await self._acknowledge()  # what was held back is recorded by now
+                with contextlib.suppress(NatsError):
+                    await message.term()  # never to be delivered again: its position is recorded
+                return
             except IntegrityError:
                 # Either another process recorded this position meanwhile, or a concurrent
                 # command moved the same aggregate: the store's position tells which.
