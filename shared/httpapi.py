@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import verify_token
@@ -68,6 +71,41 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+OPENAPI_URL = "/openapi.json"
+DOCS_URL = "/docs"
+DOCS_ASSETS_URL = "/docs/assets"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+SWAGGER_UI_DIR = Path(__file__).parent / "static" / "swagger_ui"
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI served by the service itself: closed networks reach no CDN.
+
+    FastAPI's own ``/docs`` loads Swagger UI from cdn.jsdelivr.net and is blank offline; the
+    vendored copy (``shared/static/swagger_ui/README.md``) replaces it. ``validatorUrl: None``
+    keeps Swagger UI from sending the spec's address to validator.swagger.io for a badge.
+    """
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        assets = root + DOCS_ASSETS_URL
+        return get_swagger_ui_html(
+            openapi_url=root + OPENAPI_URL,
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+            oauth2_redirect_url=root + OAUTH2_REDIRECT_URL,
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
+    async def swagger_ui_oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 def create_api(
     title: str,
     *,
@@ -79,10 +117,12 @@ def create_api(
         description=description,
         version="1.0.0",
         lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_docs(app)
     return app
 
 

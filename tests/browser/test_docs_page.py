@@ -1,0 +1,72 @@
+"""A service's ``/docs`` in a real browser cut off from everything but the service, as on the
+government's closed network: Swagger UI must still draw the operations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+import uvicorn
+
+from services.intake.main import create_app
+from services.launcher import free_port
+from shared.settings import Settings
+from tests.browser import test_portal_page as portal_page
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Route
+
+browser = portal_page.browser  # the same Chromium, launched the same way
+
+
+@pytest.fixture
+def intake(settings: Settings) -> Iterator[str]:
+    """The intake service over real HTTP, with its lifespan on a real nats-server."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "the intake service did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_docs_draw_the_operations_with_nothing_but_the_service_reachable(
+    browser: Browser, intake: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(portal_page.WAIT_MS)
+    blocked: list[str] = []
+
+    def only_the_service(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(intake + "/") or url.startswith("data:"):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", only_the_service)
+    page = context.new_page()
+    try:
+        page.goto(intake + "/docs")
+        page.locator(".opblock").first.wait_for(state="visible")
+        assert page.locator(".opblock").count() >= 3
+        assert page.locator(".opblock-summary-path", has_text="/api/v1/health").count() == 1
+        assert "SIVICON" in page.locator(".info .title").inner_text()
+        portal_page.ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(portal_page.ARTIFACTS / "docs.png"), full_page=False)
+    finally:
+        context.close()
+    assert blocked == [], f"/docs asked for something outside the service: {blocked}"
