@@ -32,10 +32,8 @@ from shared.events import (
     SlotChecked,
     WithdrawalRefused,
 )
+from shared.procedure import MEETING_PROVIDED_STEPS, SCHEDULE_FULL_STEPS
 from shared.roles import ROLE_NAMES
-
-FREE_PATH = tuple(range(1, 11))
-FULL_PATH = (1, 2, 3, 4, 10)
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ def audit(stream: Iterable[IntegrationEvent]) -> Audit:
             outcome = event.outcome
         if isinstance(event, Disposed) and event.sop_step == 4 and event.to_role == "opd":
             branch_full = True
-    path = FULL_PATH if branch_full else FREE_PATH
+    path = SCHEDULE_FULL_STEPS if branch_full else MEETING_PROVIDED_STEPS
     if outcome == "withdrawn":
         path = ()
     done = {e.step for e in entries if e.step is not None}

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.launcher import BUSINESS_SERVICES, LaunchError, System, start_system
+from shared.calendar import OFFICE_TIMEZONE
 from shared.settings import SERVICES, SettingsError, load_settings, random_secret
 
 RUNTIME_FILE = "runtime.json"
@@ -175,6 +176,11 @@ def _nats_url() -> str:
     return "nats://127.0.0.1:4222"
 
 
+def _office_zone() -> ZoneInfo:
+    # Read directly, as _nats_url does: tail and audit need no full service settings.
+    return ZoneInfo(os.environ.get("SIVICON_TIMEZONE", OFFICE_TIMEZONE))
+
+
 def format_event_line(subject: str, headers: dict[str, str], data: bytes, tz: ZoneInfo) -> str:
     """``time  type  request  actor``: one line per event, for people watching the stream."""
     try:
@@ -226,7 +232,7 @@ async def _tail(
         subject = f"{subjects.DEADLETTER_PREFIX}.>"
     replay = from_start or request_id or dead_letters
     policy = DeliverPolicy.ALL if replay else DeliverPolicy.NEW
-    tz = ZoneInfo(os.environ.get("SIVICON_TIMEZONE", "Asia/Makassar"))
+    tz = _office_zone()
     sub = await js.subscribe(
         subject, stream=subjects.STREAM, ordered_consumer=True, deliver_policy=policy
     )
@@ -270,7 +276,7 @@ async def _audit(request_id: str) -> int:
     if not events:
         print(f"no events for request {request_id} in the stream")
         return 1
-    tz = ZoneInfo(os.environ.get("SIVICON_TIMEZONE", "Asia/Makassar"))
+    tz = _office_zone()
     result = audit(events)
     print(f"Request {request_id}: {len(events)} events")
     for line in render(result, tz):

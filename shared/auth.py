@@ -22,11 +22,7 @@ from typing import Any
 
 from shared.errors import Forbidden, NotAuthenticated
 from shared.events import Actor
-from shared.roles import ROLE_NAMES
-
-
-def effective_role(actor: Actor) -> str:
-    return actor.on_behalf_of or actor.role
+from shared.roles import ROLE_NAMES, effective_role
 
 
 def _b64(data: bytes) -> str:

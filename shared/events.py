@@ -16,6 +16,9 @@ from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.roles import Role
+from shared.validation import EMAIL_PATTERN
+
 
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
@@ -24,9 +27,6 @@ def _to_utc(value: datetime) -> datetime:
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A time with its offset, carried in UTC: events never depend on where they were made."""
 
-Role = Literal[
-    "opd", "kadis", "kabid", "subkoordinator", "staf", "operator", "auditor", "admin", "system"
-]
 Sifat = Literal["biasa", "segera", "sangat_segera", "rahasia"]
 Outcome = Literal["meeting_provided", "schedule_full", "withdrawn"]
 LetterKind = Literal["meeting_provided", "schedule_full"]
@@ -50,7 +50,7 @@ class Requester(_Model):
     name: str = Field(min_length=1, max_length=200)
     position: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=4, max_length=40)
-    email: str = Field(min_length=3, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(min_length=3, max_length=200, pattern=EMAIL_PATTERN)
 
 
 class LetterRef(_Model):

@@ -1,8 +1,17 @@
-"""The roles of the procedure and of the system, with their names as the office says them."""
+"""The roles of the procedure and of the system, with their names as the office says them.
+
+The one place for role codes, their Indonesian names and which role an actor acts in; the event
+contract (:class:`shared.events.Actor`), the role checks and every page take them from here.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+Role = Literal[
+    "opd", "kadis", "kabid", "subkoordinator", "staf", "operator", "auditor", "admin", "system"
+]
 
 ROLE_NAMES: dict[str, str] = {
     "opd": "Kepala OPD Pemohon",
@@ -15,6 +24,25 @@ ROLE_NAMES: dict[str, str] = {
     "admin": "Administrator",
     "system": "Sistem",
 }
+
+# The office's officials who work the procedure (steps 2 to 9), from the head down.
+OFFICE_ROLES = ("kadis", "kabid", "subkoordinator", "staf")
+
+
+class _Acting(Protocol):
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def on_behalf_of(self) -> str | None: ...
+
+
+def effective_role(actor: _Acting | Mapping[str, Any]) -> str:
+    """The role whose authority the actor exercises: the one an acting official (Plt/Plh) holds
+    (``on_behalf_of``), otherwise their own. Takes an :class:`~shared.events.Actor` or its dict."""
+    if isinstance(actor, Mapping):
+        return str(actor.get("on_behalf_of") or actor["role"])
+    return actor.on_behalf_of or actor.role
 
 
 # The scheduler as the actor of what it does on its own (a slot check, the cancellation of a

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.calendar import OFFICE_TIMEZONE
+
 SERVICES = ("intake", "disposition", "scheduler", "letters", "portal")
 DEFAULT_PORTS = {
     "portal": 8000,
@@ -65,7 +67,7 @@ class Settings(BaseSettings):
     zoom_client_id: str = "fake-client"
     zoom_client_secret: SecretStr = SecretStr("fake-secret")
 
-    timezone: str = "Asia/Makassar"
+    timezone: str = OFFICE_TIMEZONE
     max_letter_pdf_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     slot_buffer_minutes: int = Field(default=15, ge=0, le=240)
     demo_data: bool = True

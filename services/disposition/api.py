@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.disposition.application import DispositionApplication
 from services.disposition.procedure import MAX_INSTRUCTION, MAX_NOTE
-from shared.events import Role, Sifat
+from shared.events import Sifat
 from shared.httpapi import CurrentActor
+from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["disposition"])
 

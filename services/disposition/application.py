@@ -17,7 +17,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.disposition.casefile import effective_role
 from services.disposition.domain import Case
 from services.disposition.views import (
     case_view,
@@ -38,8 +37,8 @@ from shared.events import (
     SlotChecked,
 )
 from shared.eventstore import ServiceApplication
+from shared.roles import OFFICE_ROLES, effective_role
 
-OFFICE_ROLES = ("kadis", "kabid", "subkoordinator", "staf")
 READ_ALL_ROLES = (*OFFICE_ROLES, "auditor", "operator")
 COMMAND_ATTEMPTS = 3
 

@@ -15,33 +15,24 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.disposition.procedure import (
+from services.disposition.procedure import ROLE_FOR_STEP
+from shared.calendar import WorkingCalendar
+from shared.errors import OutOfOrder
+from shared.procedure import (
     MEETING_LIMIT,
     MEETING_LIMIT_TEXT,
     REVIEW_LIMIT_TEXT,
     REVIEW_LIMIT_WORKING_DAYS,
-    ROLE_FOR_STEP,
-    ROLE_LABELS,
+    required_steps,
 )
-from shared.calendar import WorkingCalendar
-from shared.errors import OutOfOrder
+from shared.roles import ROLE_NAMES
 
 # Record kinds that complete a step of the procedure (the others document it).
 STEP_KINDS = ("request", "disposition", "meeting", "letter_sent", "letter_received")
 
 
-def effective_role(actor: dict[str, Any]) -> str:
-    return str(actor.get("on_behalf_of") or actor["role"])
-
-
 def label(role: str | None) -> str:
-    return ROLE_LABELS.get(role or "", role or "-")
-
-
-def required_steps(outcome: str) -> tuple[int, ...]:
-    if outcome == "meeting_provided":
-        return tuple(range(1, 11))
-    return (1, 2, 3, 4, 10)
+    return ROLE_NAMES.get(role or "", role or "-")
 
 
 def sla_figures(

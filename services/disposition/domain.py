@@ -19,13 +19,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.disposition.casefile import effective_role, label, sla_figures
+from services.disposition.casefile import label, sla_figures
 from services.disposition.procedure import (
     DEFAULT_INSTRUCTIONS,
     DISPOSING_STEPS,
     MAX_INSTRUCTION,
     MAX_NOTE,
-    REVIEW_LIMIT_TEXT,
     ROLE_FOR_STEP,
     SIFAT,
     TARGETS,
@@ -33,6 +32,8 @@ from services.disposition.procedure import (
 from services.disposition.reports import CaseReports
 from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, InvalidInput, OutOfOrder
+from shared.procedure import REVIEW_LIMIT_TEXT
+from shared.roles import effective_role
 
 
 class Case(CaseReports):

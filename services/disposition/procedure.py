@@ -1,11 +1,8 @@
 """The procedure as data: the ten steps of SOP 067/32/SOP/DKISP/2022, who acts at each, where a
-disposition may go, the default instructions, and the time limits. Pure standard library."""
+disposition may go, the default instructions. Pure standard library. The steps each outcome
+requires and the time limits, which the audit checks too, are in :mod:`shared.procedure`."""
 
 from __future__ import annotations
-
-from datetime import timedelta
-
-from shared.roles import ROLE_NAMES
 
 STEP_NAMES: dict[int, str] = {
     1: "Kepala OPD mengajukan permohonan fasilitas Layanan Video Conference (Zoom Meeting)",
@@ -63,13 +60,6 @@ DEFAULT_INSTRUCTIONS: dict[tuple[int, str], str] = {
 }
 
 SIFAT = ("biasa", "segera", "sangat_segera", "rahasia")
-
-ROLE_LABELS = ROLE_NAMES
-
-MEETING_LIMIT = timedelta(minutes=15)
-MEETING_LIMIT_TEXT = "15 menit"
-REVIEW_LIMIT_WORKING_DAYS = 1
-REVIEW_LIMIT_TEXT = "1 hari kerja"
 
 MAX_INSTRUCTION = 500
 MAX_NOTE = 2000

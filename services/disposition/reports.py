@@ -20,8 +20,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from services.disposition.casefile import CaseFile, sla_figures
-from services.disposition.procedure import MEETING_LIMIT_TEXT
 from shared.errors import OutOfOrder
+from shared.procedure import MEETING_LIMIT_TEXT
 from shared.roles import SCHEDULER_ACTOR
 
 

@@ -12,14 +12,10 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.disposition.domain import Case
-from services.disposition.procedure import (
-    MEETING_LIMIT_TEXT,
-    REVIEW_LIMIT_TEXT,
-    ROLE_LABELS,
-    STEP_NAMES,
-    initials,
-)
+from services.disposition.procedure import STEP_NAMES, initials
 from shared.calendar import WorkingCalendar
+from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT
+from shared.roles import ROLE_NAMES
 
 
 def iso(value: datetime | None) -> str | None:
@@ -84,7 +80,7 @@ def case_view(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
         "pending_step": pending,
         "pending_step_name": STEP_NAMES.get(pending) if pending else None,
         "current_role": case.current_role,
-        "current_role_label": ROLE_LABELS.get(case.current_role or ""),
+        "current_role_label": ROLE_NAMES.get(case.current_role or ""),
         "due_at": iso(case.deadline_of(pending, calendar)) if pending in (5, 8) else None,
         "steps_done": sorted(case.done_steps),
         "branch": case.branch,
@@ -165,7 +161,7 @@ def disposition_sheet(case: Case, timezone: str) -> dict[str, Any]:
                 "from_name": r["actor"]["name"],
                 "on_behalf_of": r["actor"].get("on_behalf_of"),
                 "to_role": r["to_role"],
-                "to_label": ROLE_LABELS.get(r["to_role"], r["to_role"]),
+                "to_label": ROLE_NAMES.get(r["to_role"], r["to_role"]),
                 "instruction": r["instruction"],
                 "note": r["note"],
                 "sifat": r["sifat"],

@@ -11,14 +11,16 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Resp
 from pydantic import BaseModel, Field
 
 from services.intake.application import IntakeApplication, SubmissionInvalid
-from shared.auth import effective_role, require_role
+from shared.auth import require_role
 from shared.errors import Forbidden, InvalidInput
 from shared.events import Actor
 from shared.httpapi import CurrentActor, error_body
+from shared.roles import OFFICE_ROLES, effective_role
 from shared.settings import Settings
+from shared.validation import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
-OFFICE_READERS = ("kadis", "kabid", "subkoordinator", "staf", "operator", "auditor", "admin")
+OFFICE_READERS = (*OFFICE_ROLES, "operator", "auditor", "admin")
 
 
 def get_app(request: Request) -> IntakeApplication:
@@ -76,7 +78,7 @@ def submit_request(
     requester_name: Annotated[str, Form(min_length=1, max_length=200)],
     requester_position: Annotated[str, Form(min_length=1, max_length=200)],
     requester_phone: Annotated[str, Form(min_length=4, max_length=40)],
-    requester_email: Annotated[str, Form(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")],
+    requester_email: Annotated[str, Form(pattern=EMAIL_PATTERN)],
     letter_number: Annotated[str, Form(min_length=1, max_length=100)],
     letter_date: Annotated[date, Form()],
     letter_subject: Annotated[str, Form(min_length=1, max_length=300)],

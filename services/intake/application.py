@@ -23,6 +23,7 @@ from services.intake.domain import (
     agenda_book_id,
     request_id_for,
 )
+from shared.calendar import OFFICE_TIMEZONE
 from shared.documents import DocumentStore, looks_like_pdf, sha256_of
 from shared.errors import InvalidInput, NotFound, OutOfOrder, TooLarge
 from shared.events import (
@@ -107,7 +108,7 @@ class IntakeApplication(ServiceApplication):
         env: Mapping[str, str] | None = None,
         *,
         documents: DocumentStore,
-        timezone: str = "Asia/Makassar",
+        timezone: str = OFFICE_TIMEZONE,
     ) -> None:
         super().__init__(env=env)
         self.documents = documents

@@ -20,15 +20,15 @@ from services.letters.domain import (
     LetterRegister,
     RequestFile,
     check_drafter,
-    effective_role,
     register_id,
 )
 from services.letters.pdf import Office, render_letter, signature_for
 from shared.documents import DocumentStore
 from shared.errors import Forbidden, NotFound, OutOfOrder
 from shared.eventstore import ServiceApplication
+from shared.roles import OFFICE_ROLES, effective_role
 
-OFFICE_READERS = ("kadis", "kabid", "subkoordinator", "staf", "auditor", "operator")
+OFFICE_READERS = (*OFFICE_ROLES, "auditor", "operator")
 SEND_ATTEMPTS = 20
 
 

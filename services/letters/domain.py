@@ -25,16 +25,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import ClosedCase, Forbidden, OutOfOrder
+from shared.roles import ROLE_NAMES, effective_role
 
 MEETING_PROVIDED = "meeting_provided"
 SCHEDULE_FULL = "schedule_full"
 HAL = "Tanggapan atas Permohonan Fasilitas Zoom Meeting"
-
-_ROLE_NAMES = {
-    "kadis": "Kepala Dinas",
-    "subkoordinator": "Sub Koordinator Pengelolaan e-Government",
-    "opd": "OPD pemohon",
-}
 
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon/letters/register")
 
@@ -43,14 +38,10 @@ def register_id(unit: str, year: int) -> UUID:
     return uuid5(REGISTER_NAMESPACE, f"{unit}:{year}")
 
 
-def effective_role(actor: dict[str, Any]) -> str:
-    return str(actor.get("on_behalf_of") or actor["role"])
-
-
 def _wrong_role(expected: str, actor: dict[str, Any], what_en: str, what_id: str) -> Forbidden:
     return Forbidden(
         f"{what_en} is for {expected}; you act as {effective_role(actor)}",
-        f"{what_id} hanya oleh {_ROLE_NAMES.get(expected, expected)}",
+        f"{what_id} hanya oleh {ROLE_NAMES.get(expected, expected)}",
         code="wrong_role",
     )
 

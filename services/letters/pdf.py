@@ -32,6 +32,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from shared.calendar import OFFICE_TIMEZONE
+from shared.roles import ROLE_NAMES
+
 MONTHS = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
@@ -53,10 +56,10 @@ class Office:
     head_title: str = "Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"
     head_pangkat: str = ""
     head_nip: str = ""
-    subkoordinator_title: str = "Sub Koordinator Pengelolaan e-Government"
-    timezone: str = "Asia/Makassar"
+    subkoordinator_title: str = ROLE_NAMES["subkoordinator"]
+    timezone: str = OFFICE_TIMEZONE
     copies: tuple[str, ...] = field(
-        default=("Kepala Bidang Aplikasi dan Informatika", "Arsip"),
+        default=(ROLE_NAMES["kabid"], "Arsip"),
     )
 
     @property

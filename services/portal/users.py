@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from shared.auth import User, UserDirectory, hash_password
 from shared.errors import SiviconError
+from shared.roles import ROLE_NAMES
 
 DEMO_PASSWORD = "sivicon-demo"  # noqa: S105 - printed by `sivicon up`; demo data is refused in production
 
@@ -57,7 +58,7 @@ _DEMO_ROWS: tuple[tuple[str, str, str, str | None, str | None, str, str, str], .
         "kabid",
         None,
         None,
-        "Kepala Bidang Aplikasi dan Informatika",
+        ROLE_NAMES["kabid"],
         "Pembina (IV/a)",
         "19780912 200312 1 003",
     ),
@@ -67,7 +68,7 @@ _DEMO_ROWS: tuple[tuple[str, str, str, str | None, str | None, str, str, str], .
         "subkoordinator",
         None,
         None,
-        "Sub Koordinator Pengelolaan e-Government",
+        ROLE_NAMES["subkoordinator"],
         "Penata Tingkat I (III/d)",
         "19850307 201001 2 012",
     ),

@@ -11,14 +11,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.scheduler.application import SchedulerApplication
-from shared.auth import effective_role, require_role
+from shared.auth import require_role
 from shared.errors import InvalidInput
 from shared.httpapi import CurrentActor
+from shared.roles import OFFICE_ROLES, effective_role
+from shared.validation import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["scheduler"])
 
-OFFICE = ("kadis", "kabid", "subkoordinator", "staf")
-READERS = (*OFFICE, "admin", "operator", "auditor")
+READERS = (*OFFICE_ROLES, "admin", "operator", "auditor")
 
 
 def get_app(request: Request) -> SchedulerApplication:
@@ -62,7 +63,7 @@ class HostAccountIn(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$", description="short slug, e.g. zoom-4")
     name: str = Field(min_length=1, max_length=100)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=200)
     capacity: Literal[100, 300, 500, 1000]
     concurrent: Literal[1, 2] = 1
     active: bool = True

@@ -31,6 +31,7 @@ from services.scheduler.domain import (
     validate_host_account,
 )
 from services.scheduler.zoom import MeetingProvider, ProvisionedMeeting
+from shared.calendar import OFFICE_TIMEZONE
 from shared.errors import InvalidInput, NotFound, OutOfOrder, SiviconError
 from shared.eventstore import ServiceApplication
 from shared.roles import SCHEDULER_ACTOR
@@ -55,7 +56,7 @@ class SchedulerApplication(ServiceApplication):
         *,
         provider: MeetingProvider,
         buffer_minutes: int = 15,
-        timezone: str = "Asia/Makassar",
+        timezone: str = OFFICE_TIMEZONE,
         non_working_days: frozenset[date] = frozenset(),
         clock: Callable[[], datetime] | None = None,
     ) -> None:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import ClosedCase, InvalidInput, NotFound, OutOfOrder
+from shared.procedure import MEETING_LIMIT
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon/scheduler")
 CAPACITIES = (100, 300, 500, 1000)
@@ -28,7 +29,6 @@ CONCURRENCY = (1, 2)
 WORKDAY_START = time(7, 30)
 WORKDAY_END = time(17, 0)
 ALTERNATIVE_STEP = timedelta(minutes=30)
-STAFF_SLA = timedelta(minutes=15)
 
 
 # --------------------------------------------------------------------------- host accounts
@@ -510,7 +510,7 @@ class MeetingRequest(Aggregate):
     # ---- views
 
     def as_dict(self) -> dict[str, Any]:
-        deadline = self.staff_task_opened_at + STAFF_SLA if self.staff_task_opened_at else None
+        deadline = self.staff_task_opened_at + MEETING_LIMIT if self.staff_task_opened_at else None
         minutes_taken = None
         if self.meeting is not None and self.staff_task_opened_at is not None:
             taken = self.meeting["created_at"] - self.staff_task_opened_at

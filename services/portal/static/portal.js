@@ -4,16 +4,6 @@
 (function () {
   var TOKEN_KEY = "sivicon.token";
   var USER_KEY = "sivicon.user";
-  var ROLE_NAMES = {
-    opd: "Kepala OPD Pemohon",
-    kadis: "Kepala Dinas",
-    kabid: "Kepala Bidang Aplikasi dan Informatika",
-    subkoordinator: "Sub Koordinator Pengelolaan e-Government",
-    staf: "Staf",
-    operator: "Operator",
-    auditor: "Auditor",
-    admin: "Administrator"
-  };
   var WITA = new Intl.DateTimeFormat("id-ID", {
     timeZone: "Asia/Makassar", day: "numeric", month: "long", year: "numeric",
     hour: "2-digit", minute: "2-digit"
@@ -61,13 +51,9 @@
     });
   }
 
+  // The portal names the role (shared/roles.py), in login's and /me's answer alike.
   function roleText(user) {
-    if (user.role_name) { return user.role_name; }
-    var own = ROLE_NAMES[user.role] || user.role;
-    if (user.on_behalf_of) {
-      return "Plt. " + (ROLE_NAMES[user.on_behalf_of] || user.on_behalf_of) + " (" + own + ")";
-    }
-    return own;
+    return user.role_name || user.role;
   }
 
   function showLogin() {

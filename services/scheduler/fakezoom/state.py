@@ -17,8 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.calendar import OFFICE_TIMEZONE
+from shared.validation import EMAIL_PATTERN
+
 PASSWORD_RE = re.compile(r"^[A-Za-z0-9@\-_*!]{1,10}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(EMAIL_PATTERN)
 MEETING_TYPES = (1, 2, 3, 8)
 
 
@@ -50,7 +53,7 @@ class FakeZoomUser:
             "last_name": "",
             "type": 2,
             "status": "active",
-            "timezone": "Asia/Makassar",
+            "timezone": OFFICE_TIMEZONE,
         }
 
 
