@@ -10,6 +10,23 @@ import pytest
 from shared.settings import Settings
 from tests.support import drop_schema, make_settings, nats_server, postgres_dsn_env
 
+TESTS = Path(__file__).parent
+# Markers by folder, so that `-m "not e2e and not browser"` leaves the fast suite.
+MARKERS_BY_FOLDER = {"e2e": "e2e", "faults": "e2e", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark whole systems (`e2e`), the browser (`browser`) and PostgreSQL (`postgres`)."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in MARKERS_BY_FOLDER:
+            item.add_marker(MARKERS_BY_FOLDER[folder])
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("store_env") == "postgres") or (
+            item.path.name == "test_procedure_postgres.py"
+        ):
+            item.add_marker("postgres")
+
 
 @pytest.fixture
 def nats_url(tmp_path: Path) -> Iterator[str]:

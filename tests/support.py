@@ -15,13 +15,14 @@ import httpx
 import nats
 from fastapi import FastAPI
 
-from services.launcher import Child, free_port, start_nats
+from services.launcher import free_port, start_nats
 from shared import subjects
 from shared.auth import issue_token
 from shared.envelope import from_message
-from shared.events import Actor, IntegrationEvent
+from shared.events import IntegrationEvent
 from shared.messaging import read_subject
 from shared.settings import Settings
+from tests.builders import person
 
 
 @contextlib.contextmanager
@@ -37,30 +38,8 @@ def make_settings(data_dir: Path, nats_url: str, **overrides: Any) -> Settings:
     return Settings(data_dir=data_dir, nats_url=nats_url, **overrides)
 
 
-ROLES_USERS = {
-    "opd": ("opd.dinkes", "Staf Dinas Kesehatan", "DINKES"),
-    "kadis": ("kadis", "Kepala Dinas", None),
-    "kabid": ("kabid", "Kepala Bidang", None),
-    "subkoordinator": ("subko", "Sub Koordinator", None),
-    "staf": ("staf", "Staf", None),
-    "operator": ("operator", "Operator", None),
-    "auditor": ("auditor", "Auditor", None),
-    "admin": ("admin", "Admin", None),
-}
-
-
-def actor(role: str, opd_code: str | None = None) -> Actor:
-    username, name, default_opd = ROLES_USERS[role]
-    return Actor(
-        username=username,
-        name=name,
-        role=role,  # type: ignore[arg-type]
-        opd_code=opd_code or default_opd,
-    )
-
-
 def token(settings: Settings, role: str, opd_code: str | None = None) -> str:
-    return issue_token(settings.secret, actor(role, opd_code), 3600)
+    return issue_token(settings.secret, person(role, opd_code=opd_code), 3600)
 
 
 def auth(settings: Settings, role: str, opd_code: str | None = None) -> dict[str, str]:
@@ -182,6 +161,3 @@ def drop_schema(pg: dict[str, str], schema: str) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-__all__ = ["Child"]

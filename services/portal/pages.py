@@ -46,7 +46,7 @@ _VERIFY_FIELDS = (
     ("hal", "Hal"),
     ("addressee", "Kepada"),
     ("signer_name", "Penanda tangan"),
-    ("signer_title", "Jabatan"),
+    ("signer_jabatan", "Jabatan"),
     ("pdf_sha256", "Sidik digital PDF (SHA-256)"),
 )
 

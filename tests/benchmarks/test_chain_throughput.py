@@ -29,8 +29,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from services.intake.domain import request_id_for
 from services.launcher import BUSINESS_SERVICES, System, start_system
 from shared import subjects
+from tests.builders import submission
 from tests.e2e.harness import demo_password
-from tests.integration.test_intake_application import submission
 from tests.support import read_stream
 
 RESULTS = Path(__file__).parent / "results"

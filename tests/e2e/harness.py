@@ -12,8 +12,6 @@ import httpx
 from services.launcher import System
 from tests.pdfs import make_pdf
 
-DEMO_PASSWORD_FALLBACK = "sivicon-demo"
-
 
 def demo_password() -> str:
     from services.portal.users import DEMO_PASSWORD
@@ -28,7 +26,6 @@ class User:
     system: System
     username: str
     token: str
-    profile: dict[str, Any]
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
     def call(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -77,7 +74,7 @@ def login(system: System, username: str, acting: bool = False) -> User:
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    return User(system, username, body["token"], body["user"])
+    return User(system, username, body["token"])
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:

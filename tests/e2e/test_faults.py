@@ -13,9 +13,9 @@ import nats
 from services.intake.domain import request_id_for
 from services.launcher import System
 from shared import subjects
+from tests.builders import submission
 from tests.e2e.harness import file_request, login, wait_until
 from tests.e2e.test_procedure import case_of, events_of, future_slot, types
-from tests.integration.test_intake_application import submission
 
 
 def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repeats(

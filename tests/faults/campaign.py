@@ -40,8 +40,8 @@ from nats.errors import Error as NatsError
 from services.intake.domain import request_id_for
 from services.launcher import BUSINESS_SERVICES, System
 from shared import subjects
+from tests.builders import submission
 from tests.e2e.harness import demo_password
-from tests.integration.test_intake_application import submission
 from tests.support import StreamMessage, read_stream
 
 TRANSIENT = (httpx.TransportError, NatsError, TimeoutError, OSError)

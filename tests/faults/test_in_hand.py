@@ -27,8 +27,8 @@ import pytest
 from services.intake.domain import request_id_for
 from services.launcher import BUSINESS_SERVICES, System, start_system
 from shared import subjects
+from tests.builders import submission
 from tests.faults.campaign import stored_causes, wait_healthy
-from tests.integration.test_intake_application import submission
 from tests.support import read_stream
 
 PILE = 60

@@ -14,7 +14,7 @@ from services.disposition.application import DispositionApplication
 from services.disposition.integration import to_integration
 from shared.errors import Forbidden, NotFound, OutOfOrder
 from shared.events import CaseClosed, Disposed, IntegrationEvent, SlaBreached, WithdrawalRefused
-from tests.unit.test_disposition_integration import (
+from tests.builders import (
     letter_drafted,
     letter_received,
     letter_sent,
@@ -115,7 +115,7 @@ def test_the_same_request_twice_opens_one_case_with_one_step_1(
 
 
 def test_inboxes_follow_whose_turn_it_is(app: DispositionApplication) -> None:
-    mine, other = submitted(), submitted(opd="DISDIK")
+    mine, other = submitted(), submitted(opd_code="DISDIK")
     app.open_case(mine, "e-1", tracking())
     app.open_case(other, "e-2", tracking())
 

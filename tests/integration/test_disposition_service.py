@@ -16,8 +16,7 @@ from shared.envelope import CAUSATION
 from shared.events import CaseClosed, Disposed, WithdrawalRefused
 from shared.messaging import ensure_stream
 from shared.settings import Settings
-from tests.support import auth, publish_event, read_stream, running, wait_for_messages
-from tests.unit.test_disposition_integration import (
+from tests.builders import (
     letter_drafted,
     letter_received,
     letter_sent,
@@ -26,6 +25,7 @@ from tests.unit.test_disposition_integration import (
     submitted,
     withdrawn,
 )
+from tests.support import auth, publish_event, read_stream, running, wait_for_messages
 
 
 async def until(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -22,37 +21,9 @@ from services.intake.integration import to_integration
 from shared.documents import DocumentStore
 from shared.errors import ClosedCase, OutOfOrder
 from shared.events import RequestRejected, RequestSubmitted, RequestWithdrawn
-from tests.pdfs import make_pdf
-from tests.support import actor
+from tests.builders import person, submission
 
 CLOSED_AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-
-
-def submission(client_ref: str, **meeting: object) -> dict[str, object]:
-    start = datetime.now(UTC) + timedelta(days=3)
-    return {
-        "client_ref": client_ref,
-        "requester": {
-            "name": "dr. Sri Wahyuni",
-            "position": "Kepala Dinas Kesehatan",
-            "phone": "+62 811 555 0101",
-            "email": "dinkes@tarakankota.go.id",
-        },
-        "letter": {
-            "number": "800/412/DINKES",
-            "date": "2026-11-27",
-            "subject": "Permohonan Fasilitas Zoom Meeting",
-            "pdf_base64": base64.b64encode(make_pdf()).decode(),
-        },
-        "meeting": {
-            "topic": "Rapat Koordinasi Posyandu",
-            "start": start.isoformat(),
-            "end": (start + timedelta(hours=2)).isoformat(),
-            "participants": 150,
-            "notes": "",
-            **meeting,
-        },
-    }
 
 
 @pytest.fixture
@@ -64,7 +35,10 @@ def app(store_env: dict[str, str], tmp_path: Path) -> IntakeApplication:
 
 def submit(app: IntakeApplication, body: dict[str, object]) -> tuple[dict[str, object], bool]:
     return app.submit_json(
-        opd_code="DINKES", body=json.dumps(body).encode(), channel="nats", submitted_by=actor("opd")
+        opd_code="DINKES",
+        body=json.dumps(body).encode(),
+        channel="nats",
+        submitted_by=person("opd"),
     )
 
 
@@ -106,7 +80,7 @@ def test_a_resend_over_nats_is_answered_again_with_the_one_answer(app: IntakeApp
             opd_code="DINKES",
             body=body,
             channel=channel,
-            submitted_by=actor("opd"),
+            submitted_by=person("opd"),
             client_ref_hint=message_id,
         )
 
@@ -146,13 +120,13 @@ def test_the_one_answer_is_given_whatever_happened_since(app: IntakeApplication)
             letter=letter,
             meeting=meeting,
             pdf=None,
-            submitted_by=actor("opd"),
+            submitted_by=person("opd"),
             now=now,
             message_id="SIMPEG-LATE/after-the-meeting",
         )
 
     first, _ = send(datetime.now(UTC))
-    app.withdraw(UUID(str(first["request_id"])), "acara dibatalkan", actor("opd"))
+    app.withdraw(UUID(str(first["request_id"])), "acara dibatalkan", person("opd"))
     # Long after the meeting's time, and withdrawn meanwhile: still the one answer.
     later, created = send(datetime.now(UTC) + timedelta(days=30))
     assert not created
@@ -169,14 +143,14 @@ def test_a_rejected_submission_binds_nothing(app: IntakeApplication) -> None:
             opd_code="DINKES",
             body=json.dumps(bad).encode(),
             channel="nats",
-            submitted_by=actor("opd"),
+            submitted_by=person("opd"),
             client_ref_hint="SIMPEG-FIX",
         )
     fixed, created = app.submit_json(
         opd_code="DINKES",
         body=json.dumps(submission("SIMPEG-FIX")).encode(),
         channel="nats",
-        submitted_by=actor("opd"),
+        submitted_by=person("opd"),
         client_ref_hint="SIMPEG-FIX/2",
     )
     assert created
@@ -253,7 +227,7 @@ def test_a_request_whose_case_was_closed_can_no_longer_be_withdrawn(
     )
     before = app.recorder.max_notification_id()
     with pytest.raises(ClosedCase) as refused:
-        app.withdraw(request_id, "acara ditunda", actor("opd"))
+        app.withdraw(request_id, "acara ditunda", person("opd"))
     assert (refused.value.status, refused.value.code) == (409, "case_closed")
     assert "closed" in refused.value.message
     assert "tidak dapat dibatalkan" in refused.value.pesan
@@ -268,7 +242,7 @@ def test_a_withdrawal_the_case_refused_shows_the_case_s_outcome(app: IntakeAppli
     """Asked before intake heard of the closing: published, then refused by the case."""
     view, _ = submit(app, submission("SIMPEG-RACE"))
     request_id = UUID(str(view["request_id"]))
-    assert app.withdraw(request_id, "acara ditunda", actor("opd"))["status"] == "withdrawn"
+    assert app.withdraw(request_id, "acara ditunda", person("opd"))["status"] == "withdrawn"
     assert [type(e) for e in published(app)][-1] is RequestWithdrawn
     app.note_case_closed(request_id, outcome="meeting_provided", closed_at=CLOSED_AT, tracking=None)
     shown = app.get_request(request_id)
@@ -276,12 +250,12 @@ def test_a_withdrawal_the_case_refused_shows_the_case_s_outcome(app: IntakeAppli
     # A withdrawal the case accepted reads as withdrawn.
     other, _ = submit(app, submission("SIMPEG-OK"))
     other_id = UUID(str(other["request_id"]))
-    app.withdraw(other_id, "acara ditunda", actor("opd"))
+    app.withdraw(other_id, "acara ditunda", person("opd"))
     app.note_case_closed(other_id, outcome="withdrawn", closed_at=CLOSED_AT, tracking=None)
     accepted = app.get_request(other_id)
     assert (accepted["status"], accepted["withdrawal_refused"]) == ("withdrawn", False)
     with pytest.raises(OutOfOrder, match="already withdrawn"):
-        app.withdraw(other_id, "lagi", actor("opd"))
+        app.withdraw(other_id, "lagi", person("opd"))
 
 
 def test_the_closing_of_a_case_intake_never_registered_only_moves_the_position(

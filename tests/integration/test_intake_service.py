@@ -13,7 +13,7 @@ from services.intake.main import create_app
 from shared import subjects
 from shared.events import CaseClosed
 from shared.settings import Settings
-from tests.integration.test_intake_application import submission
+from tests.builders import submission
 from tests.pdfs import make_pdf
 from tests.support import auth, publish_event, read_stream, running, wait_for_messages
 

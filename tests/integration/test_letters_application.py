@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -18,149 +18,35 @@ from services.letters.integration import to_integration
 from shared.documents import DocumentStore, sha256_of
 from shared.errors import ClosedCase, Forbidden, NotFound, OutOfOrder
 from shared.events import (
-    Actor,
     CaseClosed,
-    Conflict,
     Disposed,
     IntegrationEvent,
     LetterDrafted,
     LetterReceived,
-    LetterRef,
     LetterSent,
     MeetingCancelled,
     MeetingCreated,
-    MeetingWish,
-    Requester,
     RequestSubmitted,
-    Slot,
     SlotChecked,
 )
-
-T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-START = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 09.00 WITA
-END = START + timedelta(hours=2)
-
-
-def person(role: str, opd_code: str | None = None, on_behalf_of: str | None = None) -> Actor:
-    names = {"subkoordinator": "Andi Pratama", "kadis": "Dr. H. Kadis", "kabid": "Ir. Budi"}
-    return Actor(
-        username=f"{role}.{opd_code or 'dkisp'}",
-        name=names.get(role, role.title()),
-        role=role,
-        on_behalf_of=on_behalf_of,
-        opd_code=opd_code,
-    )
-
+from tests.builders import (
+    END,
+    START,
+    T0,
+    case_closed,
+    disposed,
+    meeting_created,
+    person,
+    slot_checked,
+    submitted,
+)
 
 SUBKO = person("subkoordinator")
 KADIS = person("kadis")
 KABID = person("kabid")
 STAF = person("staf")
-DINKES = person("opd", "DINKES")
-DISDIK = person("opd", "DISDIK")
-
-
-# --------------------------------------------------------------------------- upstream events
-
-
-def submitted(request_id: UUID, opd_code: str = "DINKES") -> RequestSubmitted:
-    return RequestSubmitted(
-        request_id=request_id,
-        agenda_number="000.1.1/0001/DKISP",
-        agenda_year=2026,
-        agenda_seq=1,
-        opd_code=opd_code,
-        opd_name="Dinas Kesehatan",
-        channel="http",
-        client_ref=None,
-        requester=Requester(
-            name="dr. Sri Wahyuni",
-            position="Kepala Dinas Kesehatan",
-            phone="+62 811 555 0101",
-            email="dinkes@tarakankota.go.id",
-        ),
-        letter=LetterRef(
-            number="800/412/DINKES",
-            date=date(2026, 11, 27),
-            subject="Permohonan Fasilitas Zoom Meeting Rapat Koordinasi Posyandu",
-        ),
-        meeting=MeetingWish(
-            topic="Rapat Koordinasi Posyandu", start=START, end=END, participants=150
-        ),
-        submitted_by=person("opd", opd_code),
-        submitted_at=T0,
-    )
-
-
-def slot_checked(request_id: UUID, *, available: bool) -> SlotChecked:
-    return SlotChecked(
-        request_id=request_id,
-        available=available,
-        host_account_id="zoom-1" if available else None,
-        host_account_name="Zoom 1" if available else None,
-        capacity=300 if available else None,
-        start=START,
-        end=END,
-        participants=150,
-        buffer_minutes=15,
-        conflicts=[]
-        if available
-        else [Conflict(request_id=uuid4(), host_account_id="zoom-1", start=START, end=END)],
-        alternatives=[]
-        if available
-        else [
-            Slot(
-                host_account_id="zoom-1",
-                start=START + timedelta(hours=4),
-                end=END + timedelta(hours=4),
-            )
-        ],
-        checked_at=T0,
-    )
-
-
-def meeting_created(request_id: UUID, meeting_id: str = "81234567890") -> MeetingCreated:
-    return MeetingCreated(
-        request_id=request_id,
-        provider="zoom",
-        meeting_id=meeting_id,
-        passcode="Xy7Qa2",
-        join_url=f"https://zoom.us/j/{meeting_id}?pwd=abc",
-        host_account_id="zoom-1",
-        host_email="zoom1@tarakankota.go.id",
-        topic="Rapat Koordinasi Posyandu",
-        start=START,
-        end=END,
-        created_via="api",
-        created_by=STAF,
-        created_at=T0,
-    )
-
-
-def disposed(
-    request_id: UUID, step: int, to_role: str, letter_id: UUID | str | None = None
-) -> Disposed:
-    by = {4: SUBKO, 6: STAF, 7: SUBKO, 8: KABID}.get(step, KADIS)
-    return Disposed(
-        request_id=request_id,
-        sop_step=step,
-        by=by,
-        to_role=to_role,
-        instruction="Proses lebih lanjut",
-        letter_id=UUID(str(letter_id)) if letter_id else None,
-        disposed_at=T0,
-    )
-
-
-def case_closed(request_id: UUID, outcome: str = "withdrawn") -> CaseClosed:
-    return CaseClosed(
-        request_id=request_id,
-        outcome=outcome,  # type: ignore[arg-type]
-        steps=[],
-        meeting_minutes_taken=None,
-        sla_breaches=[],
-        closed_at=T0 + timedelta(hours=1),
-    )
+DINKES = person("opd", opd_code="DINKES")
+DISDIK = person("opd", opd_code="DISDIK")
 
 
 _positions = itertools.count(1)
@@ -279,7 +165,7 @@ def test_meeting_reply_from_draft_to_receipt(
     verified = app.verify(letter_id)
     assert verified["number"] == "000.1.2/0001/DKISP"
     assert verified["pdf_sha256"] == sent["pdf_sha256"]
-    assert verified["signer_name"] == "Dr. H. Kadis"
+    assert verified["signer_name"] == KADIS.name
     assert verified["date"] == "2026-12-01"
 
     with pytest.raises(Forbidden):
@@ -433,7 +319,7 @@ def test_a_cancelled_meeting_stops_the_letter(app: LettersApplication) -> None:
     letter_id = UUID(ready_for_kadis(app, request_id))
     cancelled = MeetingCancelled(
         request_id=request_id,
-        meeting_id="81234567890",
+        meeting_id="812 3456 7890",  # the meeting the letter was drafted for
         host_account_id="zoom-1",
         reason="host account rusak",
         cancelled_by=STAF,

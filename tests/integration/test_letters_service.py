@@ -12,7 +12,7 @@ from services.letters.main import create_app
 from shared.documents import sha256_of
 from shared.events import LetterDrafted, LetterReceived, LetterSent
 from shared.settings import Settings
-from tests.integration.test_letters_application import (
+from tests.builders import (
     disposed,
     meeting_created,
     slot_checked,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -19,19 +19,13 @@ from services.scheduler.fakezoom.state import FakeZoomState
 from services.scheduler.main import create_app
 from shared.envelope import CAUSATION
 from shared.events import (
-    Actor,
-    CaseClosed,
-    Disposed,
-    LetterRef,
     MeetingCancelled,
     MeetingCreated,
-    MeetingWish,
-    Requester,
     RequestSubmitted,
-    RequestWithdrawn,
     SlotChecked,
 )
 from shared.settings import Settings
+from tests.builders import case_closed, disposed, submitted, withdrawn
 from tests.support import (
     auth,
     make_settings,
@@ -45,9 +39,6 @@ WITA = ZoneInfo("Asia/Makassar")
 # A working day far enough ahead that the alternatives are never in the past.
 START = datetime(2030, 6, 4, 9, 0, tzinfo=WITA)
 END = START + timedelta(hours=2)
-KABID = Actor(username="kabid", name="Kepala Bidang", role="kabid")
-SUBKO = Actor(username="subko", name="Sub Koordinator", role="subkoordinator")
-OPD = Actor(username="opd.dinkes", name="Staf Dinkes", role="opd", opd_code="DINKES")
 
 
 @pytest.fixture
@@ -66,39 +57,10 @@ def service_settings(tmp_path: Path, nats_url: str, zoom: RunningFakeZoom) -> Se
     )
 
 
-def submitted(request_id: UUID, participants: int = 50, seq: int = 1) -> RequestSubmitted:
-    return RequestSubmitted(
-        request_id=request_id,
-        agenda_number=f"000.1/{seq:04d}/2030",
-        agenda_year=2030,
-        agenda_seq=seq,
-        opd_code="DINKES",
-        opd_name="Dinas Kesehatan",
-        channel="http",
-        client_ref=None,
-        requester=Requester(
-            name="dr. Sri Wahyuni",
-            position="Kepala Dinas Kesehatan",
-            phone="+62 811 555 0101",
-            email="dinkes@tarakankota.go.id",
-        ),
-        letter=LetterRef(number="800/412/DINKES", date=date(2030, 5, 27), subject="Permohonan"),
-        meeting=MeetingWish(
-            topic="Rapat Koordinasi Posyandu", start=START, end=END, participants=participants
-        ),
-        submitted_by=OPD,
-        submitted_at=datetime.now(UTC),
-    )
-
-
-def disposed(request_id: UUID, step: int, to_role: str) -> Disposed:
-    return Disposed(
-        request_id=request_id,
-        sop_step=step,
-        by=KABID if step == 3 else SUBKO,
-        to_role=to_role,  # type: ignore[arg-type]
-        instruction="Proses lebih lanjut",
-        disposed_at=datetime.now(UTC),
+def upcoming(request_id: UUID, seq: int = 1) -> RequestSubmitted:
+    """A request for the meeting at START, which is in the future whenever the tests run."""
+    return submitted(
+        request_id, at=datetime.now(UTC), start=START, end=END, participants=50, seq=seq
     )
 
 
@@ -124,7 +86,7 @@ async def test_a_disposed_request_is_held_and_staff_creates_its_zoom_meeting(
     settings = service_settings
     request_id = uuid4()
     async with running(create_app(settings)) as client:
-        await publish_event(nats_url, submitted(request_id))
+        await publish_event(nats_url, upcoming(request_id))
         step3_id = str(uuid4())
         await publish_event(nats_url, disposed(request_id, 3, "subkoordinator"), step3_id)
         checked = await slot_checked(nats_url, request_id)
@@ -192,17 +154,6 @@ async def test_a_disposed_request_is_held_and_staff_creates_its_zoom_meeting(
         assert other_opd.status_code == 403
 
 
-def case_closed(request_id: UUID, outcome: str) -> CaseClosed:
-    return CaseClosed(
-        request_id=request_id,
-        outcome=outcome,  # type: ignore[arg-type]
-        steps=[],
-        meeting_minutes_taken=None,
-        sla_breaches=[],
-        closed_at=datetime.now(UTC),
-    )
-
-
 async def test_a_full_schedule_offers_alternatives_and_a_withdrawal_frees_the_slot(
     nats_url: str, service_settings: Settings
 ) -> None:
@@ -210,7 +161,7 @@ async def test_a_full_schedule_offers_alternatives_and_a_withdrawal_frees_the_sl
     requests = [uuid4() for _ in range(4)]
     async with running(create_app(settings)):
         for seq, request_id in enumerate(requests, 1):
-            await publish_event(nats_url, submitted(request_id, seq=seq))
+            await publish_event(nats_url, upcoming(request_id, seq=seq))
             await publish_event(nats_url, disposed(request_id, 3, "subkoordinator"))
         # A duplicate disposition (a new event ID for the same step) checks nothing twice.
         await publish_event(nats_url, disposed(requests[0], 3, "subkoordinator"))
@@ -228,19 +179,11 @@ async def test_a_full_schedule_offers_alternatives_and_a_withdrawal_frees_the_sl
             assert (local.hour, local.minute) >= (7, 30)
             assert slot.end.astimezone(WITA).hour < 17 or slot.end.astimezone(WITA).minute == 0
 
-        await publish_event(
-            nats_url,
-            RequestWithdrawn(
-                request_id=requests[0],
-                reason="acara ditunda",
-                withdrawn_by=OPD,
-                withdrawn_at=datetime.now(UTC),
-            ),
-        )
+        await publish_event(nats_url, withdrawn(requests[0], at=datetime.now(UTC)))
         # The withdrawal is the OPD's request; the case decides it. Alone, it frees nothing:
         # a request checked after it (so, in stream order, after it was seen) still finds it full.
         probe = uuid4()
-        await publish_event(nats_url, submitted(probe, seq=5))
+        await publish_event(nats_url, upcoming(probe, seq=5))
         await publish_event(nats_url, disposed(probe, 3, "subkoordinator"))
         assert not (await slot_checked(nats_url, probe)).available
         cancellations = f"sivicon.scheduler.MeetingCancelled.{requests[0]}"
@@ -252,7 +195,7 @@ async def test_a_full_schedule_offers_alternatives_and_a_withdrawal_frees_the_sl
         assert isinstance(event, MeetingCancelled)
         assert (event.host_account_id, event.meeting_id) == ("zoom-1", None)
         later = uuid4()
-        await publish_event(nats_url, submitted(later, seq=6))
+        await publish_event(nats_url, upcoming(later, seq=6))
         await publish_event(nats_url, disposed(later, 3, "subkoordinator"))
         assert (await slot_checked(nats_url, later)).host_account_id == "zoom-1"
         all_checks = await wait_for_messages(nats_url, "sivicon.scheduler.SlotChecked.*", 6)
@@ -265,7 +208,7 @@ async def test_once_the_case_was_closed_as_withdrawn_staff_cannot_create_the_mee
     settings = service_settings
     request_id = uuid4()
     async with running(create_app(settings)) as client:
-        await publish_event(nats_url, submitted(request_id))
+        await publish_event(nats_url, upcoming(request_id))
         await publish_event(nats_url, disposed(request_id, 3, "subkoordinator"))
         await publish_event(nats_url, disposed(request_id, 4, "staf"))
         await wait_for_status(client, settings, request_id, "staff_task_open")
@@ -296,7 +239,7 @@ async def test_zoom_down_is_a_clear_503_and_records_nothing(tmp_path: Path, nats
     )
     request_id = uuid4()
     async with running(create_app(settings)) as client:
-        await publish_event(nats_url, submitted(request_id))
+        await publish_event(nats_url, upcoming(request_id))
         await publish_event(nats_url, disposed(request_id, 3, "subkoordinator"))
         await publish_event(nats_url, disposed(request_id, 4, "staf"))
         await wait_for_status(client, settings, request_id, "staff_task_open")

@@ -3,45 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from services.audit import audit, render
-from shared.events import CaseClosed, Disposed, IntegrationEvent, WithdrawalRefused
-from tests.unit.test_disposition_integration import (
+from shared.events import Disposed, IntegrationEvent, WithdrawalRefused
+from tests.builders import (
     T0,
+    case_closed,
+    disposed,
     letter_drafted,
     letter_received,
     letter_sent,
     meeting_created,
-    person,
     slot_checked,
     submitted,
     withdrawn,
 )
-
-
-def disposed(request_id: Any, step: int, role: str, to_role: str, minute: int) -> Disposed:
-    return Disposed(
-        request_id=request_id,
-        sop_step=step,
-        by=person(role),
-        to_role=to_role,
-        instruction="Proses lebih lanjut",
-        disposed_at=T0 + timedelta(minutes=minute),
-    )
-
-
-def closed(request_id: Any, outcome: str) -> CaseClosed:
-    return CaseClosed(
-        request_id=request_id,
-        outcome=outcome,
-        steps=[],  # type: ignore[arg-type]
-        meeting_minutes_taken=None,
-        sla_breaches=[],
-        closed_at=T0 + timedelta(hours=5),
-    )
 
 
 def free_branch(skip: int | None = None) -> list[IntegrationEvent]:
@@ -49,18 +27,18 @@ def free_branch(skip: int | None = None) -> list[IntegrationEvent]:
     rid, letter = first.request_id, uuid4()
     events: list[IntegrationEvent] = [
         first,
-        disposed(rid, 2, "kadis", "kabid", 5),
-        disposed(rid, 3, "kabid", "subkoordinator", 10),
+        disposed(rid, 2, "kabid", at=T0 + timedelta(minutes=5)),
+        disposed(rid, 3, "subkoordinator", at=T0 + timedelta(minutes=10)),
         slot_checked(rid, available=True, at=T0 + timedelta(minutes=11)),
-        disposed(rid, 4, "subkoordinator", "staf", 15),
+        disposed(rid, 4, "staf", at=T0 + timedelta(minutes=15)),
         meeting_created(rid, at=T0 + timedelta(minutes=20)),
-        disposed(rid, 6, "staf", "subkoordinator", 25),
+        disposed(rid, 6, "subkoordinator", at=T0 + timedelta(minutes=25)),
         letter_drafted(rid, letter, at=T0 + timedelta(minutes=30)),
-        disposed(rid, 7, "subkoordinator", "kabid", 35),
-        disposed(rid, 8, "kabid", "kadis", 40),
+        disposed(rid, 7, "kabid", at=T0 + timedelta(minutes=35)),
+        disposed(rid, 8, "kadis", at=T0 + timedelta(minutes=40)),
         letter_sent(rid, letter, at=T0 + timedelta(minutes=50)),
         letter_received(rid, letter, at=T0 + timedelta(minutes=60)),
-        closed(rid, "meeting_provided"),
+        case_closed(rid, "meeting_provided"),
     ]
     return [e for e in events if not (isinstance(e, Disposed) and e.sop_step == skip)]
 
@@ -86,10 +64,10 @@ def test_the_schedule_full_path_needs_only_its_own_steps() -> None:
     rid = first.request_id
     events: list[IntegrationEvent] = [
         first,
-        disposed(rid, 2, "kadis", "kabid", 5),
-        disposed(rid, 3, "kabid", "subkoordinator", 10),
+        disposed(rid, 2, "kabid", at=T0 + timedelta(minutes=5)),
+        disposed(rid, 3, "subkoordinator", at=T0 + timedelta(minutes=10)),
         slot_checked(rid, available=False, at=T0 + timedelta(minutes=11)),
-        disposed(rid, 4, "subkoordinator", "opd", 15),
+        disposed(rid, 4, "opd", at=T0 + timedelta(minutes=15)),
     ]
     still_open = audit(events)
     assert still_open.outcome is None

@@ -12,7 +12,7 @@ import pytest
 from services.disposition.domain import Case
 from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, InvalidInput, OutOfOrder
-from tests.unit.test_disposition_integration import (
+from tests.builders import (
     T0,
     letter_drafted,
     letter_sent,

@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
 from shared.envelope import EnvelopeError, from_message, to_body, to_headers
-from shared.events import Actor, Disposed
 from shared.settings import SettingsError, load_settings
+from tests.builders import disposed
 
 
 def test_production_refuses_the_embedded_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,19 +49,8 @@ def test_sivicon_run_says_what_is_wrong_with_the_configuration() -> None:
     assert "Traceback" not in result.stderr
 
 
-def _disposed() -> Disposed:
-    return Disposed(
-        request_id=uuid4(),
-        sop_step=2,
-        by=Actor(username="kadis", name="Kadis", role="kadis"),
-        to_role="kabid",
-        instruction="Proses lebih lanjut",
-        disposed_at=datetime.now(UTC),
-    )
-
-
 def test_an_event_survives_the_trip_through_headers_and_body() -> None:
-    event = _disposed()
+    event = disposed(uuid4(), 2, "kabid")
     headers = to_headers(event, event_id=str(uuid4()), time=event.disposed_at, causation_id="c-1")
     envelope = from_message(headers, to_body(event))
     assert envelope.event == event
@@ -89,7 +77,7 @@ def test_what_is_not_an_event_is_refused_with_a_reason(
 
 
 def test_a_published_event_refuses_unknown_fields() -> None:
-    event = _disposed()
+    event = disposed(uuid4(), 2, "kabid")
     tampered = to_body(event).replace(b'"sop_step":2', b'"sop_step":2,"extra":1')
     headers = to_headers(event, event_id=str(uuid4()), time=event.disposed_at)
     with pytest.raises(EnvelopeError):
