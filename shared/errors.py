@@ -8,15 +8,24 @@ from __future__ import annotations
 
 
 class SiviconError(Exception):
-    """Base: ``code`` is stable for clients, ``message`` is English, ``pesan`` is Indonesian."""
+    """Base: ``code`` is stable for clients, ``message`` is English, ``pesan`` is Indonesian;
+    ``details`` lists the fields at fault, each as ``{"field", "message"}``."""
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, pesan: str | None = None, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        pesan: str | None = None,
+        *,
+        code: str | None = None,
+        details: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.pesan = pesan or message
+        self.details = details
         if code:
             self.code = code
 

@@ -1,4 +1,5 @@
-"""What every service's HTTP API shares: the app factory, errors as responses, the caller."""
+"""What every service's HTTP API shares: the app factory, errors as responses and as they are
+documented, the caller."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import verify_token
@@ -28,7 +31,35 @@ _STATUS_MESSAGES = {
 }
 
 
-def error_body(code: str, message: str, pesan: str, details: Any = None) -> dict[str, Any]:
+class InvalidField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(description="the field at fault, dotted: e.g. `meeting.start`")
+    message: str = Field(description="what is wrong with it")
+
+
+class ErrorInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="stable, for programs: e.g. `wrong_role`, `step_out_of_order`")
+    message: str = Field(description="in English")
+    pesan: str = Field(description="in Indonesian, for the people reading the page")
+    details: list[InvalidField] | None = Field(
+        default=None, description="with `invalid_input`: each field at fault"
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every refusal of every service, whatever its status: ``{"error": {...}}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorInfo
+
+
+def error_body(
+    code: str, message: str, pesan: str, details: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"error": {"code": code, "message": message, "pesan": pesan}}
     if details is not None:
         body["error"]["details"] = details
@@ -42,7 +73,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SiviconError)
     async def _sivicon(_: Request, exc: SiviconError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.pesan), status_code=exc.status)
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.pesan, exc.details), status_code=exc.status
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -106,6 +139,65 @@ def install_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
 
+REFUSALS = {
+    401: "Not authenticated: no bearer token, or a malformed, forged or expired one.",
+    403: "Forbidden: the caller's role (or agency) may not do this.",
+    404: "Not found: nothing has this ID.",
+    409: "Out of order: the procedure does not allow this step now (or the case is closed).",
+    413: "Too large: the upload is over the size limit.",
+    422: "Invalid input: `details`, where given, names each field at fault.",
+}
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
+_COMMANDS = {"post", "put", "patch", "delete"}
+
+
+def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The refusals an operation may answer, from what the document already says of it."""
+    content = operation.get("requestBody", {}).get("content", {})
+    statuses = {
+        401: bool(operation.get("security")),
+        403: bool(operation.get("security")),
+        404: "{" in path,
+        409: method in _COMMANDS,
+        413: "multipart/form-data" in content,
+        422: method in _COMMANDS or bool(operation.get("parameters")) or bool(content),
+    }
+    return [status for status, applies in statuses.items() if applies]
+
+
+def declare_refusals(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add our error body to an OpenAPI document, as the answer of every refusal.
+
+    FastAPI lists only 2xx and a 422 in its own validation shape, which our handlers never send;
+    a client generated from that knows none of our refusals.
+    """
+    body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(body.pop("$defs", {}))
+    components["ErrorBody"] = body
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in _refusals(path, method, operation):
+                responses[str(status)] = {
+                    "description": REFUSALS[status],
+                    "content": {"application/json": {"schema": {"$ref": ERROR_BODY_REF}}},
+                }
+            operation["responses"] = dict(sorted(responses.items()))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_refusals(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_api(
     title: str,
     *,
@@ -123,20 +215,31 @@ def create_api(
     )
     install_error_handlers(app)
     install_docs(app)
+    install_openapi(app)
     return app
 
 
-def current_actor(request: Request) -> Actor:
+# Read through FastAPI's scheme so that the documents say which operations need a token and
+# Swagger UI can send one; a missing token is still refused in our own words below.
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    description="the token from the portal's `POST /api/v1/auth/login`",
+    auto_error=False,
+)
+
+
+def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
     """The caller, from ``Authorization: Bearer <token>``."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if credentials is None or not credentials.credentials.strip():
         raise NotAuthenticated(
             "log in first: send Authorization: Bearer <token>",
             "silakan masuk terlebih dahulu",
         )
     secret: bytes = request.app.state.auth_secret
-    return verify_token(secret, token.strip())
+    return verify_token(secret, credentials.credentials.strip())
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -14,7 +14,7 @@ from services.intake.application import IntakeApplication, SubmissionInvalid
 from shared.auth import require_role
 from shared.errors import Forbidden, InvalidInput
 from shared.events import Actor
-from shared.httpapi import CurrentActor, error_body
+from shared.httpapi import CurrentActor
 from shared.roles import OFFICE_ROLES, effective_role
 from shared.settings import Settings
 from shared.validation import EMAIL_PATTERN
@@ -148,12 +148,10 @@ async def submit_machine(
             client_ref_hint=idempotency_key,
         )
     except SubmissionInvalid as invalid:
-        from fastapi.responses import JSONResponse
-
         details = [e.model_dump() for e in invalid.errors]
-        return JSONResponse(
-            error_body(invalid.code, invalid.message, invalid.pesan, details), status_code=422
-        )
+        raise InvalidInput(
+            invalid.message, invalid.pesan, code=invalid.code, details=details
+        ) from None
     if not created:
         response.status_code = 200
     return view
