@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
@@ -62,3 +63,15 @@ async def tracking_name(js: JetStreamContext) -> str:
     info = await js.stream_info(subjects.STREAM)
     created = getattr(info, "created", None) or ""
     return f"{subjects.STREAM}@{created}"
+
+
+def raise_if_cancelled() -> None:
+    """After a timeout was caught: re-raise the cancellation it may have swallowed.
+
+    On Python 3.11, ``asyncio.wait_for`` (used inside nats-py's fetch, and by our idle waits)
+    can turn a cancellation that races its timeout into a ``TimeoutError``; a loop that treats
+    timeouts as "nothing yet" would then never stop, and a service's shutdown would hang.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

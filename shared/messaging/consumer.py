@@ -19,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from shared import subjects
-from shared.messaging.connection import tracking_name
+from shared.messaging.connection import raise_if_cancelled, tracking_name
 from shared.messaging.deadletters import publish_dead_letter
 from shared.messaging.delivery import Delivery, Handler, Refused
 
@@ -157,6 +157,7 @@ class DurableConsumer:
             except Rewind as gap:
                 log.warning("%s: %s; resuming from the recorded position", self.service, gap)
             except NatsError as exc:
+                raise_if_cancelled()
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s: NATS unavailable (%s); retrying", self.service, exc)
                 await asyncio.sleep(backoff)
@@ -174,6 +175,7 @@ class DurableConsumer:
             try:
                 messages = await subscription.fetch(self.batch_size, timeout=1.0)
             except (NatsTimeoutError, TimeoutError):
+                raise_if_cancelled()
                 messages = []
             if self.nc.stats["reconnects"] != reconnects:
                 raise Rewind("reconnected to NATS")
@@ -240,6 +242,7 @@ class DurableConsumer:
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as exc:
+                raise_if_cancelled()
                 self.stats.retries += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("%s: handling %s failed; retrying", self.service, message.subject)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from nats.js import JetStreamContext
 from shared import subjects
 from shared.envelope import deterministic_event_id, to_body, to_headers
 from shared.events import IntegrationEvent
+from shared.messaging.connection import raise_if_cancelled
 from shared.messaging.failpoints import failpoint
 
 log = logging.getLogger("sivicon.messaging")
@@ -78,14 +78,17 @@ class OutboxRelay:
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception:
+                raise_if_cancelled()
                 self.stats.errors += 1
                 log.exception("outbox relay of %s failed; retrying", self.service)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
             if not moved:
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+                except TimeoutError:
+                    raise_if_cancelled()
 
     async def publish_pending(self) -> int:
         """Publish one batch after the recorded position; return how many records moved."""

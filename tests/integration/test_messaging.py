@@ -255,3 +255,47 @@ async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
     assert second.stats.handled == 20
     assert second.stats.already_applied == 1  # the tenth: applied, never acknowledged
     assert second.stats.skipped == 0
+
+
+async def test_a_consumer_stops_when_its_cancellation_is_reported_as_a_fetch_timeout(
+    nats_url: str, sqlite_env: dict[str, str]
+) -> None:
+    """A service's shutdown cancels its consumer. On Python 3.11 a cancellation that lands as
+    nats-py's fetch times out can come out of the fetch as a timeout (``asyncio.wait_for``'s
+    race); the consumer must still stop, not take it for "no messages yet" and fetch again."""
+    from nats.errors import TimeoutError as NatsTimeoutError
+
+    app = Notes(env=sqlite_env)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_stream(js)
+
+    class RacingConsumer(DurableConsumer):
+        async def _open(self) -> Any:
+            subscription = await super()._open()
+            fetch = subscription.fetch
+
+            async def fetch_as_the_race_reports_it(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await fetch(*args, **kwargs)
+                except asyncio.CancelledError:
+                    raise NatsTimeoutError from None
+
+            subscription.fetch = fetch_as_the_race_reports_it
+            return subscription
+
+    consumer = RacingConsumer(
+        nc,
+        js,
+        service="letters",
+        durable="letters",
+        filter_subjects=[subjects.event_filter("disposition")],
+        handler=dispatch_events({}),
+        store=app,
+    )
+    task = asyncio.create_task(consumer.run())
+    await asyncio.sleep(0.5)  # open, and waiting in a fetch
+    task.cancel()
+    _done, pending = await asyncio.wait([task], timeout=5)
+    assert not pending, "the consumer went on fetching after it was cancelled"
+    await nc.close()
