@@ -71,6 +71,24 @@ def who(role: str, **kwargs: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- intake
 
 
+def request_form(**fields: str) -> dict[str, str]:
+    """The fields of the OPD's request form (``POST /api/v1/requests``, with the letter PDF)."""
+    return {
+        "requester_name": "dr. Sri Wahyuni",
+        "requester_position": "Kepala Dinas Kesehatan",
+        "requester_phone": "+62 811 555 0101",
+        "requester_email": "dinkes@tarakankota.go.id",
+        "letter_number": "800/412/DINKES",
+        "letter_date": "2026-11-27",
+        "letter_subject": "Permohonan Fasilitas Zoom Meeting",
+        "topic": "Rapat Posyandu",
+        "start": "2031-12-03T09:00",
+        "end": "2031-12-03T11:00",
+        "participants": "150",
+        **fields,
+    }
+
+
 def submission(client_ref: str, **meeting: object) -> dict[str, object]:
     """A machine client's submission body (`Submission`), for a meeting three days ahead."""
     start = datetime.now(UTC) + timedelta(days=3)

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,30 @@ def token(settings: Settings, role: str, opd_code: str | None = None) -> str:
 
 def auth(settings: Settings, role: str, opd_code: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(settings, role, opd_code)}"}
+
+
+@contextlib.contextmanager
+def serving(
+    app: FastAPI, *, port: int | None = None, lifespan: str = "on", within: float = 15.0
+) -> Iterator[str]:
+    """Serve ``app`` over real HTTP (on ``port``, else a free one) in a thread; yield its URL."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + within
+    while not server.started:
+        assert time.monotonic() < deadline, f"{app.title} did not start within {within:.0f} s"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @contextlib.asynccontextmanager

@@ -3,18 +3,15 @@ government's closed network: Swagger UI must still draw the operations."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
 from services.intake.main import create_app
-from services.launcher import free_port
 from shared.settings import Settings
 from tests.browser import test_portal_page as portal_page
+from tests.support import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Route
@@ -25,21 +22,8 @@ browser = portal_page.browser  # the same Chromium, launched the same way
 @pytest.fixture
 def intake(settings: Settings) -> Iterator[str]:
     """The intake service over real HTTP, with its lifespan on a real nats-server."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the intake service did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 def test_docs_draw_the_operations_with_nothing_but_the_service_reachable(

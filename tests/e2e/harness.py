@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from services.launcher import System
+from tests.builders import request_form
 from tests.pdfs import make_pdf
 
 
@@ -96,19 +97,7 @@ def file_request(
     participants: int = 150,
     topic: str = "Rapat Koordinasi Posyandu",
 ) -> str:
-    data = {
-        "requester_name": "dr. Sri Wahyuni",
-        "requester_position": "Kepala Dinas Kesehatan",
-        "requester_phone": "+62 811 555 0101",
-        "requester_email": "dinkes@tarakankota.go.id",
-        "letter_number": "800/412/DINKES",
-        "letter_date": "2026-11-27",
-        "letter_subject": "Permohonan Fasilitas Zoom Meeting",
-        "topic": topic,
-        "start": start,
-        "end": end,
-        "participants": str(participants),
-    }
+    data = request_form(topic=topic, start=start, end=end, participants=str(participants))
     files = {"letter_pdf": ("surat.pdf", make_pdf(), "application/pdf")}
     view = opd.ok("POST", "intake", "/api/v1/requests", data=data, files=files)
     return str(view["request_id"])

@@ -13,7 +13,7 @@ from services.intake.main import create_app
 from shared import subjects
 from shared.events import CaseClosed
 from shared.settings import Settings
-from tests.builders import submission
+from tests.builders import request_form, submission
 from tests.pdfs import make_pdf
 from tests.support import auth, publish_event, read_stream, running, wait_for_messages
 
@@ -123,20 +123,7 @@ async def test_an_http_submission_sent_again_gets_the_same_answer(settings: Sett
 
 
 async def _form(client, settings, **overrides):  # type: ignore[no-untyped-def]
-    data = {
-        "requester_name": "dr. Sri Wahyuni",
-        "requester_position": "Kepala Dinas Kesehatan",
-        "requester_phone": "+62 811 555 0101",
-        "requester_email": "dinkes@tarakankota.go.id",
-        "letter_number": "800/412/DINKES",
-        "letter_date": "2026-11-27",
-        "letter_subject": "Permohonan Fasilitas Zoom Meeting",
-        "topic": "Rapat Posyandu",
-        "start": "2031-12-03T09:00",
-        "end": "2031-12-03T11:00",
-        "participants": "150",
-    }
-    data.update(overrides.pop("data", {}))
+    data = request_form(**overrides.pop("data", {}))
     files = {"letter_pdf": ("surat.pdf", overrides.pop("pdf", make_pdf()), "application/pdf")}
     return await client.post(
         "/api/v1/requests",

@@ -4,31 +4,19 @@ which operations need a bearer token, and one error body for 401, 403, 404, 409,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.disposition.main import create_app as disposition_app
-from services.intake.main import create_app as intake_app
-from services.letters.main import create_app as letters_app
-from services.portal.main import create_app as portal_app
-from services.scheduler.main import create_app as scheduler_app
 from shared.httpapi import ERROR_BODY_REF, ErrorBody
 from shared.settings import Settings
+from tests.builders import request_form
+from tests.integration.test_docs_pages import APPS
 from tests.pdfs import make_pdf
 from tests.support import auth, make_settings, running
 
-APPS: dict[str, Callable[[Settings], FastAPI]] = {
-    "intake": intake_app,
-    "disposition": disposition_app,
-    "scheduler": scheduler_app,
-    "letters": letters_app,
-    "portal": portal_app,
-}
 PUBLIC = {
     ("get", "/api/v1/health"),
     ("get", "/api/v1/verify/{letter_id}"),
@@ -90,23 +78,6 @@ async def test_the_documents_declare_the_token_and_every_refusal(
             assert 404 in refusals, where
 
 
-def _form(**fields: str) -> dict[str, str]:
-    return {
-        "requester_name": "dr. Sri Wahyuni",
-        "requester_position": "Kepala Dinas Kesehatan",
-        "requester_phone": "+62 811 555 0101",
-        "requester_email": "dinkes@tarakankota.go.id",
-        "letter_number": "800/412/DINKES",
-        "letter_date": "2026-11-27",
-        "letter_subject": "Permohonan Fasilitas Zoom Meeting",
-        "topic": "Rapat Posyandu",
-        "start": "2031-12-03T09:00",
-        "end": "2031-12-03T11:00",
-        "participants": "150",
-        **fields,
-    }
-
-
 def _keeps_the_contract(
     spec: dict[str, Any], method: str, path: str, answer: httpx.Response, status: int, code: str
 ) -> None:
@@ -123,7 +94,7 @@ async def test_intake_refuses_in_the_shape_it_declares(settings: Settings) -> No
     limit = max(1024, len(letter))
     small = make_settings(settings.data_dir, settings.nats_url, max_letter_pdf_bytes=limit)
     pdf = ("surat.pdf", letter, "application/pdf")
-    async with running(intake_app(small)) as client:
+    async with running(APPS["intake"](small)) as client:
         spec = (await client.get("/openapi.json")).json()
         opd, admin = auth(small, "opd"), auth(small, "admin")
 
@@ -156,12 +127,12 @@ async def test_intake_refuses_in_the_shape_it_declares(settings: Settings) -> No
 
         huge = ("surat.pdf", b"%PDF-1.4" + b"0" * limit, "application/pdf")
         too_large = await client.post(
-            "/api/v1/requests", data=_form(), files={"letter_pdf": huge}, headers=opd
+            "/api/v1/requests", data=request_form(), files={"letter_pdf": huge}, headers=opd
         )
         _keeps_the_contract(spec, "post", "/api/v1/requests", too_large, 413, "too_large")
 
         filed = await client.post(
-            "/api/v1/requests", data=_form(), files={"letter_pdf": pdf}, headers=opd
+            "/api/v1/requests", data=request_form(), files={"letter_pdf": pdf}, headers=opd
         )
         assert filed.status_code == 201, filed.text
         withdraw = f"/api/v1/requests/{filed.json()['request_id']}/withdraw"
@@ -179,7 +150,7 @@ async def test_intake_refuses_in_the_shape_it_declares(settings: Settings) -> No
 
 
 async def test_letters_refuse_in_the_declared_shape_publicly_and_not(settings: Settings) -> None:
-    async with running(letters_app(settings)) as client:
+    async with running(APPS["letters"](settings)) as client:
         spec = (await client.get("/openapi.json")).json()
         unknown = await client.get(f"/api/v1/verify/{uuid4()}")
         _keeps_the_contract(spec, "get", "/api/v1/verify/{letter_id}", unknown, 404, "not_found")

@@ -4,15 +4,12 @@ upstream HTTP server (a small FastAPI app run by uvicorn on a free port)."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -21,7 +18,7 @@ from services.portal.main import create_app
 from services.portal.users import DEMO_PASSWORD
 from shared.auth import verify_token
 from shared.settings import Settings
-from tests.support import auth, make_settings, running
+from tests.support import auth, make_settings, running, serving
 
 # --------------------------------------------------------------------------- a real upstream
 
@@ -65,23 +62,8 @@ def _upstream_app() -> FastAPI:
 
 @pytest.fixture
 def upstream() -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            _upstream_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the upstream test server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with serving(_upstream_app(), lifespan="off") as url:
+        yield url
 
 
 def _settings_with(tmp_path: Path, nats_url: str, **urls: str) -> Settings:

@@ -4,8 +4,6 @@ every reply letter), answered from a real letters service over HTTP."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
@@ -14,35 +12,23 @@ from uuid import uuid4
 
 import httpx
 import pytest
-import uvicorn
 
 from services.launcher import free_port
 from services.letters.main import create_app as create_letters
 from services.portal.main import create_app as create_portal
 from shared.settings import Settings
 from tests.builders import disposed, meeting_created, person, slot_checked, submitted
-from tests.support import auth, make_settings, publish_event, running
+from tests.support import auth, make_settings, publish_event, running, serving
 
 
 @pytest.fixture
 def letters_settings(tmp_path: Path, nats_url: str) -> Iterator[Settings]:
     """The letters service on a free port, with its consumers, as the portal reaches it."""
+    # The portal reaches letters at the URL its settings name, so the port is chosen first.
     port = free_port()
     settings = make_settings(tmp_path / "var", nats_url, letters_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(create_letters(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the letters service did not start"
-        time.sleep(0.02)
-    try:
+    with serving(create_letters(settings), port=port):
         yield settings
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 async def until(letters: httpx.AsyncClient, settings: Settings, request_id: Any, key: str) -> None:
