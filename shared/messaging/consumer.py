@@ -250,18 +250,18 @@ class DurableConsumer:
                     await message.in_progress()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
-        if applied is None:
-            self.stats.already_applied += 1
-        elif applied:
+        if applied:
             self.stats.handled += 1
             self._log_handled(delivery)
+        else:
+            self.stats.already_applied += 1
         if self.stats.position < stream_sequence:
             self._unrecorded.append(message)  # changed nothing: recorded at the batch's end
         else:
             await self._acknowledge(message)
 
-    def _apply(self, delivery: Delivery) -> bool | None:
-        """In one worker thread: ``None`` if already applied, else apply and return ``True``.
+    def _apply(self, delivery: Delivery) -> bool:
+        """In one worker thread: apply and return ``True``, or ``False`` if already applied.
 
         ``stats.position`` is the recorded position as this process knows it: read from the
         store when the consumer opens and after a refused write, moved by what this process
@@ -271,7 +271,7 @@ class DurableConsumer:
         recorded with the next effect, or at the end of its batch.
         """
         if delivery.tracking.notification_id <= self.stats.position:
-            return None
+            return False
         self.handler(delivery)
         if self.store.last_saved_tracking == delivery.tracking:
             self.stats.position = delivery.tracking.notification_id
