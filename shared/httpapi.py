@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -29,6 +29,26 @@ _STATUS_MESSAGES = {
     405: ("method not allowed", "metode tidak diizinkan"),
     401: ("not authenticated", "belum masuk"),
 }
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, newest or most urgent first as the route says."""
+
+    items: list[T]
+    total: int = Field(description="how many there are in all")
+    limit: int
+    offset: int
+
+
+def page(rows: list[T], limit: int, offset: int) -> Page[T]:
+    return Page[T](items=rows[offset : offset + limit], total=len(rows), limit=limit, offset=offset)
+
+
+PageLimit = Annotated[int, Query(ge=1, le=500, description="at most this many items")]
+PageOffset = Annotated[int, Query(ge=0, description="skip this many items first")]
 
 
 class InvalidField(BaseModel):

@@ -43,14 +43,3 @@ def effective_role(actor: _Acting | Mapping[str, Any]) -> str:
     if isinstance(actor, Mapping):
         return str(actor.get("on_behalf_of") or actor["role"])
     return actor.on_behalf_of or actor.role
-
-
-# The scheduler as the actor of what it does on its own (a slot check, the cancellation of a
-# withdrawn case's meeting), in the shape of ``shared.events.Actor``.
-SCHEDULER_ACTOR: dict[str, Any] = {
-    "username": "scheduler",
-    "name": "Sistem penjadwalan",
-    "role": "system",
-    "on_behalf_of": None,
-    "opd_code": None,
-}

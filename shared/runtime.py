@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client as NatsClient
 
+from shared import subjects
+from shared.events import IntegrationEvent
 from shared.eventstore import ServiceApplication
 from shared.messaging import (
     DurableConsumer,
@@ -25,6 +27,7 @@ from shared.messaging import (
     ToIntegration,
     connect,
     ensure_stream,
+    hand_over,
 )
 from shared.settings import Settings
 
@@ -36,6 +39,44 @@ class ConsumerSpec:
     durable: str
     filter_subjects: Sequence[str]
     handler: Handler
+
+
+def event_consumer(application: ServiceApplication, durable: str) -> ConsumerSpec:
+    """The consumer of every integration event the application's ``policy`` has a method for."""
+    kinds = [k for k in application.consumed_events() if issubclass(k, IntegrationEvent)]
+    filters = [subjects.event_filter(kind.producer, kind.event_name) for kind in kinds]
+    return ConsumerSpec(durable, filters, hand_over(application))
+
+
+def compose(
+    settings: Settings,
+    service: str,
+    application: ServiceApplication | None,
+    *,
+    title: str,
+    description: str,
+    router: APIRouter,
+    to_integration: ToIntegration | None = None,
+    consumers: Sequence[ConsumerSpec] | None = None,
+    periodic: Sequence[tuple[float, Callable[[], object]]] = (),
+) -> FastAPI:
+    """A service's API with its runtime, as every composition root builds it: the relay, the
+    consumers (by default the one for the application's policy), the periodic jobs, the routes."""
+    if consumers is None:
+        consumers = []
+        if application is not None and application.consumed_events():
+            consumers = [event_consumer(application, service)]
+    runtime = ServiceRuntime(
+        settings,
+        service,
+        application,
+        to_integration=to_integration,
+        consumers=consumers,
+        periodic=periodic,
+    )
+    api = runtime.build_api(title, description)
+    api.include_router(router)
+    return api
 
 
 class ServiceRuntime:

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     demo_data: bool = True
 
     # What the reply letters print; unset means the letters service's own default for the
-    # office (services/letters/pdf.py, Office), kept in that one place.
+    # office (services/letters/office.py, Office), kept in that one place.
     letters_classification: str | None = None
     letters_unit_code: str | None = None
     letters_office_address: str | None = None

@@ -17,7 +17,7 @@ from services.portal import pages, proxy
 from services.portal.api import router
 from services.portal.users import LoginThrottle, seed_demo_users
 from shared.auth import UserDirectory
-from shared.runtime import ServiceRuntime, serve
+from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
 
@@ -26,14 +26,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     users = UserDirectory(settings.data_dir / "users.json")
     if settings.demo_data:
         seed_demo_users(users)
-    runtime = ServiceRuntime(settings, "portal", None)
-    api = runtime.build_api(
-        "SIVICON portal", "The web front door: logins, the page, and a gateway to the services."
+    api = compose(
+        settings,
+        "portal",
+        None,
+        title="SIVICON portal",
+        description="The web front door: logins, the page, and a gateway to the services.",
+        router=router,
     )
     api.state.users = users
     api.state.login_throttle = LoginThrottle()
     api.router.lifespan_context = _with_http_client(api.router.lifespan_context)
-    api.include_router(router)
     api.include_router(proxy.router)
     api.include_router(pages.router)
     api.mount("/static", pages.static_files(), name="static")

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -27,13 +27,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-def index() -> FileResponse:
-    """The portal page."""
-    return FileResponse(
-        STATIC_DIR / "index.html",
-        media_type="text/html; charset=utf-8",
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-    )
+def index(request: Request) -> HTMLResponse:
+    """The portal page, told the office's time zone (the one setting it shows times in)."""
+    timezone = escape(request.app.state.settings.timezone)
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace('<html lang="id">', f'<html lang="id" data-timezone="{timezone}">', 1)
+    return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
 
 def static_files() -> StaticFiles:

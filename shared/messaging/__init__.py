@@ -14,8 +14,9 @@
   other error is retried in place with back-off: the loop never dies on bad input.
 
 The package, one concern a module: ``connection`` (the connection and the stream), ``relay``,
-``consumer``, ``delivery`` (what a handler receives, refusals, dispatch by event type),
-``deadletters``, ``readers`` and ``failpoints`` (fault injection for the crash tests).
+``consumer``, ``delivery`` (what a handler receives, refusals, the hand-off of an event to the
+application), ``deadletters``, ``readers`` and ``failpoints`` (fault injection for the crash
+tests).
 """
 
 from __future__ import annotations
@@ -23,16 +24,24 @@ from __future__ import annotations
 from shared.messaging.connection import connect, ensure_stream, tracking_name
 from shared.messaging.consumer import ConsumerStats, DurableConsumer, PositionStore
 from shared.messaging.deadletters import publish_dead_letter
-from shared.messaging.delivery import Delivery, EventHandler, Handler, Refused, dispatch_events
+from shared.messaging.delivery import (
+    Consumed,
+    Delivery,
+    EventProcessor,
+    Handler,
+    Refused,
+    hand_over,
+)
 from shared.messaging.failpoints import failpoint
 from shared.messaging.readers import read_subject
 from shared.messaging.relay import OutboxRelay, RelayStats, ToIntegration
 
 __all__ = [
+    "Consumed",
     "ConsumerStats",
     "Delivery",
     "DurableConsumer",
-    "EventHandler",
+    "EventProcessor",
     "Handler",
     "OutboxRelay",
     "PositionStore",
@@ -40,9 +49,9 @@ __all__ = [
     "RelayStats",
     "ToIntegration",
     "connect",
-    "dispatch_events",
     "ensure_stream",
     "failpoint",
+    "hand_over",
     "publish_dead_letter",
     "read_subject",
     "tracking_name",

@@ -21,7 +21,7 @@ from nats.js.errors import NotFoundError
 from shared import subjects
 from shared.messaging.connection import raise_if_cancelled, tracking_name
 from shared.messaging.deadletters import publish_dead_letter
-from shared.messaging.delivery import Delivery, Handler, Refused
+from shared.messaging.delivery import Consumed, Delivery, Handler, Refused
 
 log = logging.getLogger("sivicon.messaging")
 
@@ -218,7 +218,9 @@ class DurableConsumer:
             subject=message.subject,
             headers=dict(message.headers or {}),
             data=message.data,
-            tracking=Tracking(self._tracking_name, stream_sequence),
+            tracking=Consumed(
+                self._tracking_name, stream_sequence, event_id=(message.headers or {}).get("ce-id")
+            ),
         )
         backoff = 0.1
         while True:

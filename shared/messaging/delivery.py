@@ -1,15 +1,16 @@
-"""What a consumer hands to a service: one message with its tracking, and the handler's two
-answers (apply it, or refuse it for ever); the dispatch of an event to the handler of its type."""
+"""What a consumer hands to a service: one message with its tracking, the handler's two answers
+(apply it, or refuse it for ever), and the one hand-off of an event to an application."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from shared.envelope import Envelope, EnvelopeError, from_message
-from shared.events import IntegrationEvent
+from shared.envelope import EnvelopeError, from_message
+from shared.errors import SiviconError
 
 
 class Refused(Exception):
@@ -26,26 +27,37 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
+class Consumed(Tracking):
+    """The tracking of a consumed message (its stream and position, which the store records),
+    naming the event it carried (``ce-id``) so that what it causes can say so (``caused_by``)."""
+
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One message as a handler sees it, with the tracking to record beside its effect."""
 
     subject: str
     headers: Mapping[str, str]
     data: bytes
-    tracking: Tracking
+    tracking: Consumed
 
 
 Handler = Callable[[Delivery], None]
 
 
-EventHandler = Callable[[Envelope, Tracking], None]
+class EventProcessor(Protocol):
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None: ...
 
 
-def dispatch_events(handlers: Mapping[type[IntegrationEvent], EventHandler]) -> Handler:
-    """A handler that parses the envelope and calls the handler for the event's class.
+def hand_over(app: EventProcessor) -> Handler:
+    """The one way a service receives events: parsed from the message and given to the
+    application's ``process_event`` (the library's, see ``shared.eventstore``) with the tracking.
 
-    Events of other types are acknowledged without effect; a message that is not a valid event
-    is refused (dead-lettered).
+    A message that is not a valid event is refused (dead-lettered), and so is an event the
+    application refuses with a domain error (unknown case, a step out of the procedure's order):
+    that answer does not change by trying again. Any other error is retried by the consumer.
     """
 
     def handle(delivery: Delivery) -> None:
@@ -53,8 +65,12 @@ def dispatch_events(handlers: Mapping[type[IntegrationEvent], EventHandler]) -> 
             envelope = from_message(delivery.headers, delivery.data)
         except EnvelopeError as exc:
             raise Refused(str(exc)) from None
-        handler = handlers.get(type(envelope.event))
-        if handler is not None:
-            handler(envelope, delivery.tracking)
+        try:
+            app.process_event(envelope.event, delivery.tracking)
+        except SiviconError as exc:
+            event = envelope.event
+            raise Refused(
+                f"{event.ce_type()} for request {event.request_id}: {exc.message}"
+            ) from None
 
     return handle

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
+import threading
+from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4
 
 import nats
 import pytest
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from shared import subjects
 from shared.envelope import MSG_ID
 from shared.events import Actor, Disposed, IntegrationEvent
 from shared.eventstore import ServiceApplication
-from shared.messaging import Delivery, DurableConsumer, OutboxRelay, dispatch_events, ensure_stream
+from shared.messaging import (
+    Consumed,
+    Delivery,
+    DurableConsumer,
+    OutboxRelay,
+    ensure_stream,
+    hand_over,
+    tracking_name,
+)
 from tests.support import read_stream, wait_for_messages
 
 KADIS = Actor(username="kadis", name="Kadis", role="kadis")
@@ -50,15 +62,37 @@ def to_integration(domain_event: Any) -> list[IntegrationEvent]:
 
 
 class Notes(ServiceApplication):
+    """Writes notes; each consumed ``Disposed`` is seen on the inbox note, once."""
+
+    inbox: UUID | None = None
+    # Set to hang the policy once the inbox has seen this many (a process stuck mid-batch).
+    hang_after: int | None = None
+    hang = threading.Event()
+
     def write(self, request_id: UUID, text: str) -> UUID:
         note = Note(request_id, text)
         self.save(note)
         return note.id
 
-    def see(self, note_id: UUID, what: str, tracking: Any) -> None:
-        note = self.repository.get(note_id)
-        note.see(what)
-        self.save_tracked(note, tracking=tracking)
+    def seen(self) -> list[str]:
+        assert self.inbox is not None
+        return list(self.repository.get(self.inbox).seen)
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
+        """Other events change nothing."""
+
+    @policy.register
+    def _(self, domain_event: Disposed, processing_event: ProcessingEvent[UUID]) -> None:
+        assert self.inbox is not None
+        note = self.repository.get(self.inbox)
+        note.see(domain_event.instruction)
+        processing_event.collect_events(note)
+
+    def process_event(self, domain_event: Any, tracking: Any) -> None:
+        super().process_event(domain_event, tracking)
+        if self.hang_after is not None and len(self.seen()) >= self.hang_after:
+            self.hang.wait(30)  # recorded, never acknowledged
 
 
 @pytest.fixture
@@ -101,14 +135,16 @@ async def test_republishing_without_recorded_position_is_dropped_by_the_stream(
     app = Notes(env=sqlite_env)
     request_id = uuid4()
     app.write(request_id, "Tanggapan dan saran")
+    # The store as a relay that crashed after publishing left it: the event, no position.
+    crashed = tmp_path / "crashed.sqlite"
+    with sqlite3.connect(sqlite_env["SQLITE_DBNAME"]) as source, sqlite3.connect(crashed) as copy:
+        source.backup(copy)
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_stream(js)
-    relay = OutboxRelay(app, js, "disposition", to_integration)
-    notification = app.recorder.select_notifications(1, 1)[0]
-    domain_event = app.mapper.to_domain_event(notification)
-    # Publish as a crashed relay would have, without recording the position.
-    await relay._publish(notification.id, 0, to_integration(domain_event)[0], domain_event)
+    assert await OutboxRelay(app, js, "disposition", to_integration).publish_pending() == 1
+    restarted = Notes(env={**sqlite_env, "SQLITE_DBNAME": str(crashed)})
+    relay = OutboxRelay(restarted, js, "disposition", to_integration)
     assert await relay.publish_pending() == 1
     assert relay.stats.duplicates == 1
     await nc.close()
@@ -125,12 +161,9 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
             "SQLITE_DBNAME": str(tmp_path / "consumer.sqlite"),
         }
     )
-    note_id = consumer_app.write(uuid4(), "inbox")
+    consumer_app.inbox = consumer_app.write(uuid4(), "inbox")
     request_id = uuid4()
     producer.write(request_id, "Koordinasikan")
-
-    def on_disposed(envelope: Any, tracking: Any) -> None:
-        consumer_app.see(note_id, envelope.event.instruction, tracking)
 
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -142,7 +175,7 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
         headers={"ce-type": "sivicon.Disposed.v1", "ce-id": "bad-1"},
     )
     await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
-    handler = dispatch_events({Disposed: on_disposed})
+    handler = hand_over(consumer_app)
     consumer = DurableConsumer(
         nc,
         js,
@@ -161,7 +194,8 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
         await asyncio.sleep(0.1)
     # Simulate a redelivery: the same stream message handled again has no second effect.
     first = (await read_stream(nats_url, "sivicon.disposition.Disposed.*"))[0]
-    tracking = Tracking(consumer._tracking_name, first.seq)
+    position_name = await tracking_name(js)
+    tracking = Consumed(position_name, first.seq, event_id=first.headers["ce-id"])
     assert consumer_app.has_tracking(tracking)
     # Handling the same stream message again is refused by the store: no second effect.
     with pytest.raises(IntegrityError):
@@ -170,7 +204,7 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await nc.close()
-    assert consumer_app.repository.get(note_id).seen == ["Koordinasikan"]
+    assert consumer_app.seen() == ["Koordinasikan"]
     assert consumer.stats.dead_lettered == 1
 
 
@@ -190,8 +224,6 @@ async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
     """The first consumer takes a batch, applies 10 messages and hangs holding the rest (as a
     stopped process would); its successor applies every message once, in stream order, and
     recognises the one applied but never acknowledged."""
-    import threading
-
     producer = Notes(env=sqlite_env)
     for index in range(30):
         producer.write(uuid4(), f"instruksi {index:02d}")
@@ -200,45 +232,39 @@ async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
         "SQLITE_DBNAME": str(tmp_path / "consumer.sqlite"),
     }
     consumer_app = Notes(env=consumer_env)
-    note_id = consumer_app.write(uuid4(), "inbox")
-    hang = threading.Event()
-
-    def make_handler(stop_after: int | None) -> Any:
-        def on_disposed(envelope: Any, tracking: Any) -> None:
-            consumer_app.see(note_id, envelope.event.instruction, tracking)
-            if stop_after is not None and len(consumer_app.repository.get(note_id).seen) >= 10:
-                hang.wait(30)
-
-        return dispatch_events({Disposed: on_disposed})
+    consumer_app.inbox = consumer_app.write(uuid4(), "inbox")
+    consumer_app.hang_after = 10
+    consumer_app.hang = threading.Event()
 
     first_nc = await nats.connect(nats_url)
     js = first_nc.jetstream()
     await ensure_stream(js)
     await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
 
-    def consumer(nc: Any, handler: Any) -> DurableConsumer:
+    def consumer(nc: Any) -> DurableConsumer:
         return DurableConsumer(
             nc,
             nc.jetstream(),
             service="letters",
             durable="letters",
             filter_subjects=[subjects.event_filter("disposition")],
-            handler=handler,
+            handler=hand_over(consumer_app),
             store=consumer_app,
             ack_wait_seconds=2.0,
         )
 
-    first = consumer(first_nc, make_handler(stop_after=10))
+    first = consumer(first_nc)
     first_task = asyncio.create_task(first.run())
     for _ in range(100):
-        if len(consumer_app.repository.get(note_id).seen) >= 10:
+        if len(consumer_app.seen()) >= 10:
             break
         await asyncio.sleep(0.05)
     first_task.cancel()
     await first_nc.close()  # the process is gone: 40 messages were in its hands, unacknowledged
     await asyncio.sleep(2.5)  # past the ack wait: the server would now redeliver them
     second_nc = await nats.connect(nats_url)
-    second = consumer(second_nc, make_handler(stop_after=None))
+    consumer_app.hang_after = None
+    second = consumer(second_nc)
     second_task = asyncio.create_task(second.run())
     for _ in range(200):
         if second.stats.handled >= 20:
@@ -248,9 +274,9 @@ async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
     second_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await second_task
-    hang.set()
+    consumer_app.hang.set()
     await second_nc.close()
-    seen = consumer_app.repository.get(note_id).seen
+    seen = consumer_app.seen()
     assert seen == [f"instruksi {index:02d}" for index in range(30)]  # once each, in order
     assert second.stats.handled == 20
     assert second.stats.already_applied == 1  # the tenth: applied, never acknowledged
@@ -290,7 +316,7 @@ async def test_a_consumer_stops_when_its_cancellation_is_reported_as_a_fetch_tim
         service="letters",
         durable="letters",
         filter_subjects=[subjects.event_filter("disposition")],
-        handler=dispatch_events({}),
+        handler=hand_over(app),
         store=app,
     )
     task = asyncio.create_task(consumer.run())

@@ -271,7 +271,7 @@ async def test_the_page_is_indonesian_with_a_labelled_login_form(settings: Setti
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert (await client.head("/")).status_code == 200
         html = page.text
-        assert '<html lang="id">' in html
+        assert '<html lang="id" data-timezone="Asia/Makassar">' in html
         assert "<title>SIVICON — Layanan Video Conference DKISP Kota Tarakan</title>" in html
         for field, label in (
             ("username", "Nama pengguna"),

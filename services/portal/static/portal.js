@@ -4,12 +4,14 @@
 (function () {
   var TOKEN_KEY = "sivicon.token";
   var USER_KEY = "sivicon.user";
+  // The office's time zone, as the portal's settings say (SIVICON_TIMEZONE): set on <html>.
+  var OFFICE_TZ = document.documentElement.dataset.timezone;
   var WITA = new Intl.DateTimeFormat("id-ID", {
-    timeZone: "Asia/Makassar", day: "numeric", month: "long", year: "numeric",
+    timeZone: OFFICE_TZ, day: "numeric", month: "long", year: "numeric",
     hour: "2-digit", minute: "2-digit"
   });
   var WITA_TIME = new Intl.DateTimeFormat("id-ID", {
-    timeZone: "Asia/Makassar", hour: "2-digit", minute: "2-digit"
+    timeZone: OFFICE_TZ, hour: "2-digit", minute: "2-digit"
   });
 
   function $(id) { return document.getElementById(id); }
