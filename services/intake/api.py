@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import asyncio
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from services.intake.application import IntakeApplication, SubmissionInvalid
+from services.intake.application import IntakeApplication
+from services.intake.submissions import Filing, check_letter_pdf, office_time, parse_submission
+from services.intake.values import Letter, Meeting, Requester
+from services.intake.views import Agencies, RequestRow, RequestView, request_view
+from shared.access import RequestReader, check_owner, may_read
 from shared.auth import require_role
-from shared.errors import Forbidden, InvalidInput
-from shared.events import Actor
-from shared.httpapi import CurrentActor
-from shared.roles import OFFICE_ROLES, effective_role
+from shared.errors import Forbidden
+from shared.events import Actor, Submission
+from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset, page
 from shared.settings import Settings
 from shared.validation import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
-OFFICE_READERS = (*OFFICE_ROLES, "operator", "auditor", "admin")
 
 
 def get_app(request: Request) -> IntakeApplication:
@@ -37,6 +40,29 @@ AppDep = Annotated[IntakeApplication, Depends(get_app)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` written in place, to stand in an operation."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items()}
+        return [resolve(item) for item in node] if isinstance(node, list) else node
+
+    return dict(resolve(schema))
+
+
+AGAIN: dict[int | str, dict[str, Any]] = {
+    200: {"model": RequestView, "description": "Sent again: the answer it had the first time."}
+}
+SUBMISSION_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": _inlined(Submission.model_json_schema())}},
+}
+
+
 def _opd_of(actor: Actor) -> str:
     require_role(actor, "opd")
     if not actor.opd_code:
@@ -44,32 +70,7 @@ def _opd_of(actor: Actor) -> str:
     return actor.opd_code
 
 
-def _may_read(actor: Actor, view: dict[str, Any]) -> None:
-    if effective_role(actor) == "opd":
-        if actor.opd_code != view["opd_code"]:
-            raise Forbidden(
-                "this request belongs to another agency",
-                "permohonan ini milik OPD lain",
-                code="wrong_agency",
-            )
-    else:
-        require_role(actor, *OFFICE_READERS)
-
-
-def _as_time(value: str, field: str, tz: ZoneInfo) -> str:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{field}: not a date and time ({value!r})",
-            f"{field}: format tanggal dan jam tidak valid",
-        ) from None
-    if parsed.tzinfo is None:  # a form's local time is the office's time (WITA)
-        parsed = parsed.replace(tzinfo=tz)
-    return parsed.isoformat()
-
-
-@router.post("/requests", status_code=201)
+@router.post("/requests", status_code=201, responses=AGAIN)
 def submit_request(
     app: AppDep,
     settings: SettingsDep,
@@ -89,102 +90,94 @@ def submit_request(
     letter_pdf: Annotated[UploadFile, File(description="the request letter (PDF)")],
     notes: Annotated[str, Form(max_length=2000)] = "",
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-) -> dict[str, Any]:
+) -> RequestView:
     """File a request letter (SOP step 1) with its PDF; answers with the agenda number."""
     opd_code = _opd_of(actor)
-    data = letter_pdf.file.read(settings.max_letter_pdf_bytes + 1)
-    app.check_letter_pdf(data, settings.max_letter_pdf_bytes)
+    limit = settings.max_letter_pdf_bytes
+    pdf = check_letter_pdf(letter_pdf.file.read(limit + 1), limit)
     tz = ZoneInfo(settings.timezone)
-    view, created = app.submit(
+    filing = Filing(
         opd_code=opd_code,
         channel="http",
         client_ref=idempotency_key,
-        requester={
-            "name": requester_name,
-            "position": requester_position,
-            "phone": requester_phone,
-            "email": requester_email,
-        },
-        letter={
-            "number": letter_number,
-            "date": letter_date.isoformat(),
-            "subject": letter_subject,
-        },
-        meeting={
-            "topic": topic,
-            "start": _as_time(start, "start", tz),
-            "end": _as_time(end, "end", tz),
-            "participants": participants,
-            "notes": notes,
-        },
-        pdf=data,
+        requester=Requester(requester_name, requester_position, requester_phone, requester_email),
+        letter=Letter(letter_number, letter_date, letter_subject),
+        meeting=Meeting(
+            topic,
+            office_time(start, "start", tz),
+            office_time(end, "end", tz),
+            participants,
+            notes,
+        ),
+        pdf=pdf,
         submitted_by=actor,
+        message_id=idempotency_key,
     )
-    if not created:
+    request, created = app.submit(filing)
+    if not created:  # sent again: the same answer
         response.status_code = 200
-    return view
+    return request_view(request)
 
 
-@router.post("/submissions", status_code=201)
+@router.post(
+    "/submissions",
+    status_code=201,
+    responses=AGAIN,
+    openapi_extra={"requestBody": SUBMISSION_BODY},
+)
 async def submit_machine(
     request: Request,
     app: AppDep,
     actor: CurrentActor,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-) -> Any:
+) -> RequestView:
     """A machine submission in the inbound JSON format; ``Idempotency-Key`` = ``client_ref``."""
-    import asyncio
-
-    opd_code = _opd_of(actor)
-    body = await request.body()
-    try:
-        view, created = await asyncio.to_thread(
-            app.submit_json,
-            opd_code=opd_code,
-            body=body,
-            channel="http",
-            submitted_by=actor,
-            client_ref_hint=idempotency_key,
-        )
-    except SubmissionInvalid as invalid:
-        details = [e.model_dump() for e in invalid.errors]
-        raise InvalidInput(
-            invalid.message, invalid.pesan, code=invalid.code, details=details
-        ) from None
-    if not created:
+    filing = parse_submission(
+        await request.body(),
+        opd_code=_opd_of(actor),
+        channel="http",
+        submitted_by=actor,
+        message_id=idempotency_key,
+    )
+    request_file, created = await asyncio.to_thread(app.submit, filing)
+    if not created:  # sent again: the same answer
         response.status_code = 200
-    return view
+    return request_view(request_file)
 
 
 @router.get("/requests")
 def list_requests(
-    app: AppDep,
-    actor: CurrentActor,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
+    app: AppDep, actor: RequestReader, limit: PageLimit = 50, offset: PageOffset = 0
+) -> Page[RequestRow]:
     """Requests, newest first: an OPD sees its own, the office sees all."""
-    if effective_role(actor) == "opd":
-        return app.list_requests(_opd_of(actor), limit, offset)
-    require_role(actor, *OFFICE_READERS)
-    return app.list_requests(None, limit, offset)
+    rows = [row for row in app.list_requests() if may_read(actor, "request", row.opd_code)]
+    return page(rows, limit, offset)
 
 
 @router.get("/requests/{request_id}")
-def get_request(request_id: UUID, app: AppDep, actor: CurrentActor) -> dict[str, Any]:
+def get_request(request_id: UUID, app: AppDep, actor: RequestReader) -> RequestView:
     """One registered request letter."""
-    view = app.get_request(request_id)
-    _may_read(actor, view)
-    return view
+    request = app.get_request(request_id)
+    check_owner(actor, "request", request.opd_code)
+    return request_view(request)
 
 
-@router.get("/requests/{request_id}/letter", response_class=Response)
-def get_request_letter(request_id: UUID, app: AppDep, actor: CurrentActor) -> Response:
+@router.get(
+    "/requests/{request_id}/letter",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the letter PDF",
+        }
+    },
+)
+def get_request_letter(request_id: UUID, app: AppDep, actor: RequestReader) -> Response:
     """The request letter PDF as it was filed."""
-    view, data = app.letter_document(request_id)
-    _may_read(actor, view)
-    filename = f"permohonan-{view['agenda_number'].replace('/', '-')}.pdf"
+    request, data = app.letter_document(request_id)
+    check_owner(actor, "request", request.opd_code)
+    filename = f"permohonan-{request.agenda_number.replace('/', '-')}.pdf"
     return Response(
         data,
         media_type="application/pdf",
@@ -199,16 +192,16 @@ class Withdrawal(BaseModel):
 @router.post("/requests/{request_id}/withdraw")
 def withdraw_request(
     request_id: UUID, body: Withdrawal, app: AppDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> RequestView:
     """The requesting OPD withdraws its request."""
     _opd_of(actor)
-    return app.withdraw(request_id, body.reason, actor)
+    return request_view(app.withdraw(request_id, body.reason, actor))
 
 
 @router.get("/agencies")
-def list_agencies(app: AppDep, actor: CurrentActor) -> dict[str, str]:
+def list_agencies(app: AppDep, actor: CurrentActor) -> Agencies:
     """The agencies (OPD) that may request a meeting, by code."""
-    return app.agencies()
+    return Agencies(app.agencies())
 
 
 class AgencyIn(BaseModel):
@@ -217,7 +210,7 @@ class AgencyIn(BaseModel):
 
 
 @router.post("/agencies", status_code=201)
-def register_agency(body: AgencyIn, app: AppDep, actor: CurrentActor) -> dict[str, str]:
+def register_agency(body: AgencyIn, app: AppDep, actor: CurrentActor) -> Agencies:
     """Register an agency (admin)."""
     require_role(actor, "admin")
-    return app.register_agency(body.code, body.name)
+    return Agencies(app.register_agency(body.code, body.name))

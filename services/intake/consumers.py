@@ -1,6 +1,13 @@
 """What intake consumes, through its one consumer: machine submissions from other government
-systems on ``sivicon.inbound.requests.<opd>``, and ``CaseClosed`` from disposition (after which
-a withdrawal is refused: the case decides, intake acts on what it recorded)."""
+systems on ``sivicon.inbound.requests.<opd>``, and the integration events its application's
+``policy`` has a method for (``CaseClosed`` from disposition, after which a withdrawal is
+refused: the case decides, intake acts on what it recorded).
+
+One durable consumer for both, because they share the one recorded position of the stream and
+are applied in stream order. A submission is not an integration event: it is parsed here into a
+:class:`~services.intake.submissions.Filing` and handed to the application once, with the
+message's tracking, through the same ``process_event`` as the events.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,19 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Tracking
 
-from services.intake.application import (
-    IntakeApplication,
+from services.intake.application import IntakeApplication
+from services.intake.submissions import (
+    Refusal,
     SubmissionInvalid,
     client_ref_answered,
+    parse_submission,
 )
 from shared import subjects
-from shared.envelope import MSG_ID, Envelope
+from shared.envelope import MSG_ID
 from shared.errors import OutOfOrder
-from shared.events import Actor, CaseClosed, FieldError
-from shared.messaging import Delivery, Refused, dispatch_events
-from shared.runtime import ConsumerSpec
+from shared.events import Actor, FieldError
+from shared.messaging import Delivery, Refused
+from shared.runtime import ConsumerSpec, event_consumer
 
 
 def _sender(opd_code: str) -> Actor:
@@ -28,53 +37,47 @@ def _sender(opd_code: str) -> Actor:
 
 
 def consumer_specs(app: IntakeApplication) -> list[ConsumerSpec]:
-    def on_inbound(delivery: Delivery) -> None:
-        opd_code = delivery.subject.rsplit(".", 1)[-1].upper()
-        message_id = delivery.headers.get(MSG_ID) or None
-        try:
-            app.submit_json(
-                opd_code=opd_code,
-                body=delivery.data,
-                channel="nats",
-                submitted_by=_sender(opd_code),
-                client_ref_hint=message_id,
-                tracking=delivery.tracking,
-            )
-        except SubmissionInvalid as invalid:
-            client_ref = client_ref_answered(delivery.data, message_id)
-            raise _refuse(app, opd_code, client_ref, invalid.errors) from None
-        except OutOfOrder as conflict:
-            errors = [FieldError(field="client_ref", message=conflict.message)]
-            client_ref = client_ref_answered(delivery.data, message_id)
-            raise _refuse(app, opd_code, client_ref, errors) from None
-
-    def on_case_closed(envelope: Envelope, tracking: Tracking) -> None:
-        event = envelope.event
-        assert isinstance(event, CaseClosed)
-        app.note_case_closed(
-            event.request_id, outcome=event.outcome, closed_at=event.closed_at, tracking=tracking
-        )
-
-    on_event = dispatch_events({CaseClosed: on_case_closed})
+    events = event_consumer(app, "intake")  # its filters: the policy's integration events only
     inbound = f"{subjects.INBOUND_PREFIX}."
 
     def on_message(delivery: Delivery) -> None:
         if delivery.subject.startswith(inbound):
-            on_inbound(delivery)
+            on_submission(app, delivery)
         else:
-            on_event(delivery)
+            events.handler(delivery)
 
-    filters = [subjects.inbound_filter(), subjects.event_filter("disposition", "CaseClosed")]
+    filters = [subjects.inbound_filter(), *events.filter_subjects]
     return [ConsumerSpec("intake", filters, on_message)]
 
 
-def _refuse(
-    app: IntakeApplication, opd_code: str, client_ref: str | None, errors: list[FieldError]
-) -> Refused:
-    reason = "; ".join(f"{e.field}: {e.message}" for e in errors)
+def on_submission(app: IntakeApplication, delivery: Delivery) -> None:
+    """Register a machine submission, or refuse it (dead-lettered, answered ``RequestRejected``)."""
+    opd_code = delivery.subject.rsplit(".", 1)[-1].upper()
+    message_id = delivery.headers.get(MSG_ID) or None
+    try:
+        filing = parse_submission(
+            delivery.data,
+            opd_code=opd_code,
+            channel="nats",
+            submitted_by=_sender(opd_code),
+            message_id=message_id,
+        )
+        app.process_event(filing, delivery.tracking)
+    except SubmissionInvalid as invalid:
+        errors = invalid.errors
+    except OutOfOrder as conflict:
+        errors = [FieldError(field="client_ref", message=conflict.message)]
+    else:
+        return
+    refusal = Refusal(opd_code, client_ref_answered(delivery.data, message_id), tuple(errors))
+    raise _refused(app, refusal)
+
+
+def _refused(app: IntakeApplication, refusal: Refusal) -> Refused:
+    reason = "; ".join(f"{e.field}: {e.message}" for e in refusal.errors)
 
     def answer(tracking: Tracking) -> None:
-        app.reject(opd_code=opd_code, client_ref=client_ref, errors=errors, tracking=tracking)
+        app.process_event(refusal, tracking)
 
     return Refused(
         f"submission refused at {datetime.now(UTC).isoformat()}: {reason}", answer=answer

@@ -1,13 +1,18 @@
 """Intake: request letters registered in the agenda book (SOP step 1).
 
-* :class:`Request` is one registered request letter: who asked, the letter, the meeting wished,
-  a withdrawal asked by its agency, and how the case ended. Whether the request may still be
-  withdrawn is the case's to say (disposition): intake learns that the case was closed from
-  ``CaseClosed`` and refuses a withdrawal from then on.
+* :class:`Request` is one registered request letter: who asked (:class:`Requester`), the letter
+  (:class:`Letter`), the meeting wished (:class:`Meeting`), a withdrawal asked by its agency
+  (:class:`Withdrawal`), and how the case ended (:class:`CaseEnding`). Whether the request may
+  still be withdrawn is the case's to say (disposition): intake learns that the case was closed
+  from ``CaseClosed`` and refuses a withdrawal from then on.
 * :class:`AgendaBook` gives agenda numbers, one book per year, gap-free: a number is taken in the
   same save as the request it numbers, so no number exists without its request.
 * :class:`Rejection` records a machine submission that was refused, so the sender gets an answer.
 * :class:`AgencyRegistry` lists the agencies (OPD) that may ask.
+
+The stored events keep the plain values they were recorded with (``requester``, ``letter``,
+``meeting`` and actors as dicts); the aggregates hold them as frozen values
+(``services.intake.values``, :class:`~shared.events.Actor`), built in the event mutators.
 """
 
 from __future__ import annotations
@@ -18,7 +23,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.intake.values import (
+    CaseEnding,
+    Channel,
+    Letter,
+    Meeting,
+    Requester,
+    Status,
+    Withdrawal,
+)
 from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
+from shared.events import Actor, FieldError, Outcome, RequestSubmitted
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon.tarakankota.go.id/intake")
 
@@ -41,19 +56,10 @@ OUTCOME_LABELS = {
 }
 
 
-# What a request was registered with, as its answer (``RequestSubmitted``) tells it.
-REGISTRATION = (
-    "opd_code",
-    "opd_name",
-    "channel",
-    "client_ref",
-    "requester",
-    "letter",
-    "meeting",
-    "submitted_by",
-    "agenda_year",
-    "agenda_seq",
-    "agenda_number",
+# What a request was registered with, as its answer (``RequestSubmitted``) tells it: the
+# event's fields but its ID and time, which the aggregate has as its own.
+REGISTRATION = tuple(
+    name for name in RequestSubmitted.model_fields if name not in ("request_id", "submitted_at")
 )
 
 
@@ -87,7 +93,7 @@ class Request(Aggregate):
         request_id: UUID,
         opd_code: str,
         opd_name: str,
-        channel: str,
+        channel: Channel,
         client_ref: str | None,
         fingerprint: str,
         requester: dict[str, Any],
@@ -103,28 +109,70 @@ class Request(Aggregate):
         self.channel = channel
         self.client_ref = client_ref
         self.fingerprint = fingerprint
-        self.requester = requester
-        self.letter = letter
-        self.meeting = meeting
-        self.submitted_by = submitted_by
+        self.requester = Requester.from_dict(requester)
+        self.letter = Letter.from_dict(letter)
+        self.meeting = Meeting.from_dict(meeting)
+        self.submitted_by = Actor.model_validate(submitted_by)
         self.agenda_year = agenda_year
         self.agenda_seq = agenda_seq
         self.agenda_number = agenda_number
-        self.withdrawn: dict[str, Any] | None = None
-        self.case_closed: dict[str, Any] | None = None
+        self.withdrawn: Withdrawal | None = None
+        self.case_closed: CaseEnding | None = None
 
     @classmethod
     def create_id(cls, request_id: UUID, **_: Any) -> UUID:
         return request_id
+
+    @classmethod
+    def register(
+        cls,
+        request_id: UUID,
+        *,
+        opd_code: str,
+        opd_name: str,
+        channel: Channel,
+        client_ref: str | None,
+        fingerprint: str,
+        requester: Requester,
+        letter: Letter,
+        meeting: Meeting,
+        submitted_by: Actor,
+        agenda: tuple[int, int, str],
+    ) -> Request:
+        """Register a request letter under its agenda number ``(year, seq, number)``."""
+        year, seq, number = agenda
+        return cls(
+            request_id=request_id,
+            opd_code=opd_code,
+            opd_name=opd_name,
+            channel=channel,
+            client_ref=client_ref,
+            fingerprint=fingerprint,
+            requester=requester.as_dict(),
+            letter=letter.as_dict(),
+            meeting=meeting.as_dict(),
+            submitted_by=submitted_by.model_dump(),
+            agenda_year=year,
+            agenda_seq=seq,
+            agenda_number=number,
+        )
+
+    def registration(self) -> dict[str, Any]:
+        """The registration as its ``Submitted`` event recorded it."""
+        stored = {
+            "requester": self.requester.as_dict(),
+            "letter": self.letter.as_dict(),
+            "meeting": self.meeting.as_dict(),
+            "submitted_by": self.submitted_by.model_dump(),
+        }
+        return {name: stored.get(name, getattr(self, name)) for name in REGISTRATION}
 
     def repeat_answer(self, message_id: str | None) -> None:
         """The client sent this request again (it may have missed the answer): it is answered
         again with the one answer, the registration as it was first made, whatever happened
         to the request since."""
         self._repeat_answer(
-            message_id=message_id,
-            registration={name: getattr(self, name) for name in REGISTRATION},
-            submitted_at=self.created_on,
+            message_id=message_id, registration=self.registration(), submitted_at=self.created_on
         )
 
     @event("AnswerRepeated")
@@ -133,16 +181,16 @@ class Request(Aggregate):
     ) -> None:
         pass
 
-    def withdraw(self, reason: str, by: dict[str, Any]) -> None:
-        if by.get("opd_code") != self.opd_code:
+    def withdraw(self, reason: str, by: Actor) -> None:
+        if by.opd_code != self.opd_code:
             raise Forbidden(
                 "only the requesting agency may withdraw its request",
                 "hanya OPD pemohon yang dapat membatalkan permohonannya",
                 code="wrong_agency",
             )
         closed = self.case_closed
-        if closed is not None and closed["outcome"] != "withdrawn":
-            outcome = closed["outcome"]
+        if closed is not None and closed.outcome != "withdrawn":
+            outcome = closed.outcome
             raise ClosedCase(
                 f"the case of this request was closed ({outcome}): "
                 "a closed request can no longer be withdrawn",
@@ -153,13 +201,13 @@ class Request(Aggregate):
             raise OutOfOrder("the request was already withdrawn", "permohonan sudah dibatalkan")
         if not reason.strip():
             raise InvalidInput("give a reason for withdrawing", "alasan pembatalan wajib diisi")
-        self._withdraw(reason=reason.strip(), by=by)
+        self._withdraw(reason=reason.strip(), by=by.model_dump())
 
     @event("Withdrawn")
     def _withdraw(self, reason: str, by: dict[str, Any]) -> None:
-        self.withdrawn = {"reason": reason, "by": by}
+        self.withdrawn = Withdrawal(reason, Actor.model_validate(by))
 
-    def note_case_closed(self, outcome: str, closed_at: datetime) -> bool:
+    def note_case_closed(self, outcome: Outcome, closed_at: datetime) -> bool:
         """The case was closed (``CaseClosed``); False when that was noted already."""
         if self.case_closed is not None:
             return False
@@ -167,17 +215,23 @@ class Request(Aggregate):
         return True
 
     @event("CaseClosedNoted")
-    def _note_case_closed(self, outcome: str, closed_at: datetime) -> None:
-        self.case_closed = {"outcome": outcome, "at": closed_at}
+    def _note_case_closed(self, outcome: Outcome, closed_at: datetime) -> None:
+        self.case_closed = CaseEnding(outcome, closed_at)
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """``submitted``; ``withdrawn`` once asked (and the case closed so, or not yet closed);
         ``closed`` when the case ended otherwise, a withdrawal asked too late included."""
         closed = self.case_closed
         if closed is not None:
-            return "withdrawn" if closed["outcome"] == "withdrawn" else "closed"
+            return "withdrawn" if closed.outcome == "withdrawn" else "closed"
         return "withdrawn" if self.withdrawn is not None else "submitted"
+
+    @property
+    def withdrawal_refused(self) -> bool:
+        """Asked before intake heard the case was closed, then refused by the case."""
+        closed = self.case_closed
+        return self.withdrawn is not None and closed is not None and closed.outcome != "withdrawn"
 
 
 class Rejection(Aggregate):
@@ -192,7 +246,7 @@ class Rejection(Aggregate):
     ) -> None:
         self.client_ref = client_ref
         self.opd_code = opd_code
-        self.errors = errors
+        self.errors = tuple(FieldError.model_validate(e) for e in errors)
         self.received_at = received_at
 
 

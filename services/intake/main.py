@@ -9,7 +9,7 @@ from services.intake.application import IntakeApplication
 from services.intake.consumers import consumer_specs
 from services.intake.integration import to_integration
 from shared.documents import DocumentStore
-from shared.runtime import ServiceRuntime, serve
+from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
 
@@ -22,18 +22,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings.demo_data:
         application.seed_demo_agencies()
-    runtime = ServiceRuntime(
+    return compose(
         settings,
         "intake",
         application,
+        title="SIVICON intake",
+        description="Request letters for Zoom meetings: filed by OPD staff or by machine.",
+        router=router,
         to_integration=to_integration,
         consumers=consumer_specs(application),
     )
-    api = runtime.build_api(
-        "SIVICON intake", "Request letters for Zoom meetings: filed by OPD staff or by machine."
-    )
-    api.include_router(router)
-    return api
 
 
 def run() -> None:

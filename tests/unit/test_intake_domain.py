@@ -1,35 +1,38 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
 from services.intake.domain import (
+    REGISTRATION,
     AgencyRegistry,
     AgendaBook,
     Request,
     format_agenda_number,
     request_id_for,
 )
+from services.intake.values import Letter, Meeting, Requester, Withdrawal
 from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
+from tests.builders import person
+
+START = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
 
 
 def _request(opd: str = "DINKES") -> Request:
-    return Request(
-        request_id=uuid4(),
+    return Request.register(
+        uuid4(),
         opd_code=opd,
         opd_name="Dinas Kesehatan",
         channel="http",
         client_ref=None,
         fingerprint="f",
-        requester={},
-        letter={},
-        meeting={},
-        submitted_by={"opd_code": opd},
-        agenda_year=2026,
-        agenda_seq=1,
-        agenda_number=format_agenda_number(2026, 1),
+        requester=Requester("dr. Sri Wahyuni", "Kepala Dinas", "+62 811", "a@b.go.id"),
+        letter=Letter("800/412/DINKES", date(2026, 11, 27), "Permohonan"),
+        meeting=Meeting("Rapat", START, START + timedelta(hours=2), 150),
+        submitted_by=person("opd", opd_code=opd),
+        agenda=(2026, 1, format_agenda_number(2026, 1)),
     )
 
 
@@ -52,13 +55,14 @@ def test_the_same_client_reference_names_the_same_request() -> None:
 def test_only_the_requesting_agency_withdraws_and_only_once() -> None:
     request = _request()
     with pytest.raises(Forbidden):
-        request.withdraw("batal", {"opd_code": "DISDIK"})
+        request.withdraw("batal", person("opd", opd_code="DISDIK"))
     with pytest.raises(InvalidInput):
-        request.withdraw("  ", {"opd_code": "DINKES"})
-    request.withdraw("acara ditunda", {"opd_code": "DINKES"})
-    assert request.withdrawn == {"reason": "acara ditunda", "by": {"opd_code": "DINKES"}}
+        request.withdraw("  ", person("opd"))
+    request.withdraw("acara ditunda", person("opd"))
+    assert request.withdrawn == Withdrawal("acara ditunda", person("opd"))
+    assert request.status == "withdrawn"
     with pytest.raises(OutOfOrder):
-        request.withdraw("lagi", {"opd_code": "DINKES"})
+        request.withdraw("lagi", person("opd"))
 
 
 def test_once_the_case_is_closed_the_request_cannot_be_withdrawn() -> None:
@@ -66,9 +70,9 @@ def test_once_the_case_is_closed_the_request_cannot_be_withdrawn() -> None:
     assert request.note_case_closed("schedule_full", datetime(2026, 12, 1, tzinfo=UTC))
     assert not request.note_case_closed("schedule_full", datetime(2026, 12, 2, tzinfo=UTC))
     with pytest.raises(Forbidden):  # another agency is still told it is not theirs
-        request.withdraw("batal", {"opd_code": "DISDIK"})
+        request.withdraw("batal", person("opd", opd_code="DISDIK"))
     with pytest.raises(ClosedCase, match="schedule_full"):
-        request.withdraw("acara ditunda", {"opd_code": "DINKES"})
+        request.withdraw("acara ditunda", person("opd"))
     assert request.withdrawn is None
     assert request.status == "closed"
 
@@ -81,3 +85,19 @@ def test_agency_codes_are_checked() -> None:
         registry.register("DIN KES", "x")
     with pytest.raises(InvalidInput):
         registry.register("DISDIK", " ")
+
+
+def test_the_registration_is_answered_again_as_it_was_recorded() -> None:
+    request = _request()
+    request.withdraw("acara ditunda", person("opd"))
+    request.repeat_answer("A-1/2")
+    submitted, *_, repeated = request.collect_events()
+    recorded = {name: getattr(submitted, name) for name in REGISTRATION}
+    assert repeated.registration == recorded  # type: ignore[attr-defined]
+    assert recorded["meeting"]["start"] == "2026-12-03T01:00:00+00:00"
+    assert recorded["letter"] == {
+        "number": "800/412/DINKES",
+        "date": "2026-11-27",
+        "subject": "Permohonan",
+        "document_sha256": None,
+    }
