@@ -4,22 +4,22 @@ dry-run slot check."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.scheduler.application import SchedulerApplication
+from services.scheduler.meetings import EnteredMeeting
+from services.scheduler.views import HostAccountView, MeetingView, ScheduleDay, SlotCheckView
+from shared.access import HostAccountReader, MeetingReader, check_owner
 from shared.auth import require_role
 from shared.errors import InvalidInput
 from shared.httpapi import CurrentActor
-from shared.roles import OFFICE_ROLES, effective_role
 from shared.validation import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["scheduler"])
-
-READERS = (*OFFICE_ROLES, "admin", "operator", "auditor")
 
 
 def get_app(request: Request) -> SchedulerApplication:
@@ -48,14 +48,10 @@ class MeetingIn(BaseModel):
             raise ValueError("a meeting entered by hand needs meeting_id, passcode and join_url")
         return self
 
-    def manual(self) -> dict[str, str] | None:
+    def manual(self) -> EnteredMeeting | None:
         if self.meeting_id is None or self.passcode is None or self.join_url is None:
             return None
-        return {
-            "meeting_id": self.meeting_id.replace(" ", ""),
-            "passcode": self.passcode,
-            "join_url": self.join_url,
-        }
+        return EnteredMeeting(self.meeting_id.replace(" ", ""), self.passcode, self.join_url)
 
 
 class HostAccountIn(BaseModel):
@@ -76,68 +72,65 @@ class HostAccountPatch(BaseModel):
 
 
 @router.post("/meetings", status_code=201)
-def create_meeting(body: MeetingIn, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def create_meeting(body: MeetingIn, actor: CurrentActor, app: AppDep) -> MeetingView:
     """Staff creates the request's meeting on the held host account (SOP step 5)."""
     require_role(actor, "staf")
-    return app.create_meeting(body.request_id, actor=actor.model_dump(), manual=body.manual())
+    return MeetingView.of(app.create_meeting(body.request_id, actor=actor, manual=body.manual()))
 
 
 @router.get("/meetings/{request_id}")
-def get_meeting(request_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def get_meeting(request_id: UUID, reader: MeetingReader, app: AppDep) -> MeetingView:
     """The scheduler's record of a request: check, hold, staff task and meeting."""
-    if effective_role(actor) == "opd":
-        if app.request_opd(request_id) != actor.opd_code:
-            require_role(actor, *READERS)
-    else:
-        require_role(actor, *READERS)
-    return app.meeting(request_id)
+    request = app.meeting(request_id)
+    check_owner(reader, "meeting", request.opd_code)
+    return MeetingView.of(request)
 
 
 @router.get("/host-accounts")
-def list_host_accounts(actor: CurrentActor, app: AppDep) -> list[dict[str, Any]]:
-    """The office's licensed Zoom host accounts."""
-    require_role(actor, *READERS)
-    return app.host_accounts()
+def list_host_accounts(reader: HostAccountReader, app: AppDep) -> list[HostAccountView]:
+    """The office's licensed Zoom host accounts, in the order they were registered."""
+    return [HostAccountView.of(host) for host in app.host_accounts()]
 
 
 @router.post("/host-accounts", status_code=201)
-def register_host_account(body: HostAccountIn, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def register_host_account(body: HostAccountIn, actor: CurrentActor, app: AppDep) -> HostAccountView:
     """Register a licensed host account (administrators)."""
     require_role(actor, "admin")
-    return app.register_host_account(
-        body.id, body.name, body.email, body.capacity, body.concurrent, body.active
+    return HostAccountView.of(
+        app.register_host_account(
+            body.id, body.name, body.email, body.capacity, body.concurrent, body.active
+        )
     )
 
 
 @router.patch("/host-accounts/{host_account_id}")
 def update_host_account(
     host_account_id: str, body: HostAccountPatch, actor: CurrentActor, app: AppDep
-) -> dict[str, Any]:
+) -> HostAccountView:
     """Take a host account out of (or back into) the schedule (administrators)."""
     require_role(actor, "admin")
-    return app.set_host_account_active(host_account_id, body.active)
+    return HostAccountView.of(app.set_host_account_active(host_account_id, body.active))
 
 
 @router.get("/schedule")
 def schedule(
-    actor: CurrentActor, app: AppDep, day: Annotated[date, Query(alias="date")]
-) -> dict[str, Any]:
+    reader: HostAccountReader, app: AppDep, day: Annotated[date, Query(alias="date")]
+) -> ScheduleDay:
     """The holds and meetings of one day (office time zone)."""
-    require_role(actor, *READERS)
-    return app.schedule_of(day)
+    return ScheduleDay.of(app.schedule_of(day))
 
 
 @router.get("/slots/check")
 def check_slot(
-    actor: CurrentActor,
+    reader: HostAccountReader,
     app: AppDep,
     start: str,
     end: str,
     participants: Annotated[int, Query(ge=1, le=1000)],
-) -> dict[str, Any]:
+) -> SlotCheckView:
     """Whether a slot is free now, and alternatives if not; nothing is held."""
-    require_role(actor, *READERS)
-    return app.dry_run_check(_moment("start", start), _moment("end", end), participants)
+    answer = app.dry_run_check(_moment("start", start), _moment("end", end), participants)
+    return SlotCheckView.of(answer)
 
 
 def _moment(name: str, text: str) -> datetime:

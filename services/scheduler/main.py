@@ -1,4 +1,5 @@
-"""The scheduler's composition root: settings -> Zoom provider -> application -> runtime -> API."""
+"""The scheduler's composition root: settings -> Zoom provider -> application -> API with its
+runtime (the relay, the consumer of its policy, the Zoom cleanup job)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from fastapi import FastAPI
 
 from services.scheduler.api import router
 from services.scheduler.application import SchedulerApplication
-from services.scheduler.consumers import SERVICE, consumer_specs
 from services.scheduler.integration import to_integration
 from services.scheduler.zoom import MeetingProvider, ZoomProvider
 from shared.calendar import HOLIDAYS_2026
-from shared.runtime import ServiceRuntime, serve
+from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
+
+SERVICE = "scheduler"
 
 
 def zoom_provider(settings: Settings) -> ZoomProvider:
@@ -37,22 +39,18 @@ def create_app(
     )
     if settings.demo_data:
         application.seed_demo_host_accounts()
-    runtime = ServiceRuntime(
+    return compose(
         settings,
         SERVICE,
         application,
+        title="SIVICON scheduler",
+        description="Licensed Zoom host accounts, the schedule check and hold (SOP step 4) and "
+        "the meeting (SOP step 5).",
+        router=router,
         to_integration=to_integration,
-        consumers=consumer_specs(application),
         # Meetings of withdrawn requests are deleted at Zoom outside the consumer.
         periodic=[(30.0, application.delete_cancelled_meetings)],
     )
-    api = runtime.build_api(
-        "SIVICON scheduler",
-        "Licensed Zoom host accounts, the schedule check and hold (SOP step 4) and the meeting "
-        "(SOP step 5).",
-    )
-    api.include_router(router)
-    return api
 
 
 def run() -> None:

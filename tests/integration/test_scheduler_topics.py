@@ -15,7 +15,10 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from services.scheduler.application import SchedulerApplication
 from services.scheduler.integration import to_integration
+from services.scheduler.views import HostAccountView, MeetingView, ScheduleDay
 from shared.events import SlotChecked
+from shared.messaging import Consumed
+from tests.builders import disposed, submitted
 
 # Every topic the single module ``services/scheduler/domain.py`` wrote, as listed before the
 # split. Stored events are never rewritten, so this list only ever grows.
@@ -117,29 +120,23 @@ def test_an_application_reads_a_store_written_before_the_split(tmp_path: Path) -
     before = SchedulerApplication(env=env, provider=NoZoom(), clock=lambda: NOW)
     before.seed_demo_host_accounts()
     request_id = uuid4()
-    before.remember_request(
-        request_id,
-        topic="Rapat Koordinasi Posyandu",
-        start=START,
-        end=START + timedelta(hours=2),
-        participants=50,
-        opd_code="DINKES",
-        opd_name="Dinas Kesehatan",
-        agenda_number="000.1/0001/2026",
-    )
-    before.check_and_hold(request_id)
-    expected = (
-        before.meeting(request_id),
-        before.host_accounts(),
-        before.schedule_of(START.date()),
-    )
+    wish = submitted(request_id, start=START, end=START + timedelta(hours=2), participants=50)
+    before.process_event(wish, Consumed("SIVICON@test", 1))
+    before.process_event(disposed(request_id, 3, "subkoordinator"), Consumed("SIVICON@test", 2))
+
+    def shown(app: SchedulerApplication) -> tuple[object, ...]:
+        return (
+            MeetingView.of(app.meeting(request_id)),
+            [HostAccountView.of(h) for h in app.host_accounts()],
+            ScheduleDay.of(app.schedule_of(START.date())),
+        )
+
+    expected = shown(before)
 
     assert as_written_before_the_split(tmp_path / "s.db") > 0
 
     after = SchedulerApplication(env=env, provider=NoZoom(), clock=lambda: NOW)
-    assert after.meeting(request_id) == expected[0]
-    assert after.host_accounts() == expected[1]
-    assert after.schedule_of(START.date()) == expected[2]
+    assert shown(after) == expected
     published = [
         e
         for n in after.recorder.select_notifications(1, 10_000)

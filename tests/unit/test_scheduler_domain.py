@@ -10,14 +10,20 @@ import pytest
 
 from services.scheduler.domain import (
     Booking,
+    HeldAccount,
+    Hold,
     HostInfo,
+    Meeting,
     MeetingRequest,
+    Slot,
+    SlotCheck,
     check_slot,
     days_touched,
     find_alternatives,
     validate_host_account,
 )
 from shared.errors import InvalidInput, OutOfOrder
+from tests.builders import person
 
 WITA = ZoneInfo("Asia/Makassar")
 BUFFER = timedelta(minutes=15)
@@ -98,7 +104,9 @@ def test_an_end_before_the_start_is_refused() -> None:
         check_slot([SMALL], [], at(10), at(9), 10, BUFFER)
 
 
-def _alternatives(bookings: list[Booking], start: datetime, end: datetime, **kw: object) -> list:
+def _alternatives(
+    bookings: list[Booking], start: datetime, end: datetime, **kw: object
+) -> list[Slot]:
     def between(lo: datetime, hi: datetime) -> list[Booking]:
         return [b for b in bookings if b.overlaps(lo, hi)]
 
@@ -196,35 +204,26 @@ def test_a_meeting_needs_the_staff_disposition_a_hold_and_no_meeting_yet() -> No
     request = _request()
     with pytest.raises(OutOfOrder, match="not been disposed"):
         request.check_can_create_meeting()
-    request.record_check(
-        start=at(9),
-        end=at(10),
-        participants=50,
-        available=True,
-        host_account={"id": "zoom-1", "name": "Zoom 1", "email": "z1@x.go.id", "capacity": 100},
-        days=["2026-12-03"],
-        buffer_minutes=15,
-        conflicts=[],
-        alternatives=[],
-        checked_at=NOW,
-        caused_by=None,
-    )
-    request.open_staff_task(opened_at=NOW, disposed_by={}, caused_by=None)
-    request.check_can_create_meeting()
+    held = HeldAccount("zoom-1", "Zoom 1", "z1@x.go.id", 100)
+    check = SlotCheck(at(9), at(10), 50, True, held, 15, (), (), NOW)
+    request.record_check(check, ["2026-12-03"], caused_by=None)
+    assert request.check == check
+    assert request.hold == Hold(held, ("2026-12-03",))
+    request.open_staff_task(NOW, person("subkoordinator"), caused_by=None)
+    assert request.check_can_create_meeting() == request.hold
     request.record_meeting(
-        meeting_id="12345678901",
-        passcode="abc123",
-        join_url="https://zoom.us/j/12345678901",
-        host_account_id="zoom-1",
-        host_email="z1@x.go.id",
-        topic="Rapat",
-        start=at(9),
-        end=at(10),
-        created_via="api",
-        created_by={},
-        created_at=NOW + timedelta(minutes=7),
+        Meeting(
+            meeting_id="12345678901",
+            passcode="abc123",
+            join_url="https://zoom.us/j/12345678901",
+            host_account_id="zoom-1",
+            host_email="z1@x.go.id",
+            created_via="api",
+            created_by=person("staf"),
+            created_at=NOW + timedelta(minutes=7),
+        )
     )
     with pytest.raises(OutOfOrder, match="exists already"):
         request.check_can_create_meeting()
-    assert request.as_dict()["staff_task"]["minutes_taken"] == 7.0
+    assert request.minutes_taken == 7.0
     assert request.status == "meeting_created"

@@ -1,14 +1,14 @@
 """The scheduler's domain: licensed Zoom host accounts (:mod:`.hosts`), the day schedules that
 hold their bookings (:mod:`.schedule`), the slot check (:mod:`.policy`), the requests it
-remembers (:mod:`.requests`) and the meetings still to delete at Zoom (:mod:`.cleanup`).
+remembers (:mod:`.requests`) with what it records of them as typed values (:mod:`.values`), and
+the meetings still to delete at Zoom (:mod:`.cleanup`).
 
 The names are re-exported here, so ``from services.scheduler.domain import X`` is the way in.
 """
 
 from __future__ import annotations
 
-from eventsourcing.domain import Aggregate, CanMutateAggregate
-from eventsourcing.utils import register_topic
+from eventsourcing.domain import Aggregate
 
 from services.scheduler.domain.cleanup import ZoomCleanup
 from services.scheduler.domain.hosts import (
@@ -31,13 +31,24 @@ from services.scheduler.domain.policy import (
     find_alternatives,
     working_days_from,
 )
-from services.scheduler.domain.requests import MeetingRequest, not_found
+from services.scheduler.domain.requests import MeetingRequest, Status, not_found
 from services.scheduler.domain.schedule import (
     Booking,
     DaySchedule,
     day_schedule_uuid,
     days_touched,
 )
+from services.scheduler.domain.values import (
+    CaseClosing,
+    Conflict,
+    HeldAccount,
+    Hold,
+    Meeting,
+    SlotCheck,
+    StaffTask,
+    Withdrawal,
+)
+from shared.eventstore import keep_old_topics
 
 __all__ = [
     "ALTERNATIVE_STEP",
@@ -47,13 +58,22 @@ __all__ = [
     "WORKDAY_END",
     "WORKDAY_START",
     "Booking",
+    "CaseClosing",
+    "Conflict",
     "DaySchedule",
+    "HeldAccount",
+    "Hold",
     "HostAccount",
     "HostAccountIndex",
     "HostInfo",
+    "Meeting",
     "MeetingRequest",
     "Slot",
+    "SlotCheck",
     "SlotDecision",
+    "StaffTask",
+    "Status",
+    "Withdrawal",
     "ZoomCleanup",
     "check_slot",
     "day_schedule_uuid",
@@ -74,17 +94,6 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
 )
 
 
-def _register_legacy_topics() -> None:
-    """Stored events name their class by topic, and these aggregates lived in the single module
-    ``services.scheduler.domain`` until it became this package: events and ``originator_topic``
-    written before say ``services.scheduler.domain:MeetingRequest.SlotChecked``, not
-    ``services.scheduler.domain.requests:...``. Registering the old topics keeps the stores of
-    existing installations loadable, whatever this package goes on to re-export."""
-    for aggregate in AGGREGATES:
-        register_topic(f"{__name__}:{aggregate.__qualname__}", aggregate)
-        for name, value in vars(aggregate).items():
-            if isinstance(value, type) and issubclass(value, CanMutateAggregate):
-                register_topic(f"{__name__}:{aggregate.__qualname__}.{name}", value)
-
-
-_register_legacy_topics()
+# These aggregates lived in the single module ``services.scheduler.domain`` until it became
+# this package: the stores of existing installations name them by their old topics.
+keep_old_topics(__name__, AGGREGATES)

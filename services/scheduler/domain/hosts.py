@@ -4,7 +4,6 @@ and the index that lists them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -67,7 +66,8 @@ def validate_host_account(slug: str, name: str, email: str, capacity: int, concu
 
 
 class HostAccountIndex(Aggregate):
-    """The list of host account slugs (the store has no secondary indexes)."""
+    """The registry of host account slugs, written with each account: what the slot check
+    reads to know every licence in one read."""
 
     ID = uuid5(NAMESPACE, "host-account-index")
 
@@ -92,13 +92,3 @@ class HostInfo:
     capacity: int
     concurrent: int
     active: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.slug,
-            "name": self.name,
-            "email": self.email,
-            "capacity": self.capacity,
-            "concurrent": self.concurrent,
-            "active": self.active,
-        }

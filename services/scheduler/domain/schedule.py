@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -31,18 +30,6 @@ class Booking:
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start < end and self.end > start
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "host_account_id": self.host_account_id,
-            "start": self.start,
-            "end": self.end,
-            "kind": self.kind,
-            "topic": self.topic,
-            "opd_code": self.opd_code,
-            "meeting_id": self.meeting_id,
-        }
 
 
 class DaySchedule(Aggregate):
