@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.letters.application import LettersApplication
+from services.letters.views import (
+    LetterStatusView,
+    LetterView,
+    VerificationView,
+    letter_status_view,
+    letter_view,
+    verification_view,
+)
+from shared.access import LetterReader
 from shared.httpapi import CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
@@ -29,41 +38,50 @@ class DraftRequest(BaseModel):
 
 
 @router.post("/letters", status_code=201)
-def draft_letter(body: DraftRequest, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def draft_letter(body: DraftRequest, actor: CurrentActor, app: AppDep) -> LetterView:
     """Draft the reply letter (Surat Tanggapan) for a request; Sub-coordinator only (step 7)."""
-    return app.draft(body.request_id, actor.model_dump())
+    return letter_view(app.draft(body.request_id, actor))
 
 
 @router.post("/letters/{letter_id}/send")
-def send_letter(letter_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def send_letter(letter_id: UUID, actor: CurrentActor, app: AppDep) -> LetterView:
     """Sign, number and send the letter: Kadis after step 8, or the Sub-coordinator (full)."""
-    return app.send(letter_id, actor.model_dump())
+    return letter_view(app.send(letter_id, actor))
 
 
 @router.post("/letters/{letter_id}/receipt")
-def acknowledge_receipt(letter_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def acknowledge_receipt(letter_id: UUID, actor: CurrentActor, app: AppDep) -> LetterView:
     """The addressed agency acknowledges receipt of the sent letter (step 10)."""
-    return app.receive(letter_id, actor.model_dump())
+    return letter_view(app.receive(letter_id, actor))
 
 
 @router.get("/letters")
 def list_letters(
-    actor: CurrentActor, app: AppDep, request_id: Annotated[UUID, Query()]
-) -> list[dict[str, Any]]:
+    reader: LetterReader, app: AppDep, request_id: Annotated[UUID, Query()]
+) -> list[LetterView]:
     """The letters drafted for a request, oldest first (an agency sees only its sent ones)."""
-    return app.letters_of(request_id, actor.model_dump())
+    return [letter_view(letter) for letter in app.letters_of(request_id, reader)]
 
 
 @router.get("/letters/{letter_id}")
-def get_letter(letter_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def get_letter(letter_id: UUID, reader: LetterReader, app: AppDep) -> LetterView:
     """One letter's metadata: kind, status, number, signer, hashes, verification link."""
-    return app.letter(letter_id, actor.model_dump())
+    return letter_view(app.letter(letter_id, reader))
 
 
-@router.get("/letters/{letter_id}/pdf", response_class=Response)
-def get_letter_pdf(letter_id: UUID, actor: CurrentActor, app: AppDep) -> Response:
+@router.get(
+    "/letters/{letter_id}/pdf",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the letter's PDF",
+        }
+    },
+)
+def get_letter_pdf(letter_id: UUID, reader: LetterReader, app: AppDep) -> Response:
     """The letter's PDF: the signed one once sent, else the draft (marked KONSEP)."""
-    data, filename = app.letter_pdf(letter_id, actor.model_dump())
+    data, filename = app.letter_pdf(letter_id, reader)
     return Response(
         data,
         media_type="application/pdf",
@@ -72,12 +90,12 @@ def get_letter_pdf(letter_id: UUID, actor: CurrentActor, app: AppDep) -> Respons
 
 
 @router.get("/requests/{request_id}/letter-status")
-def letter_status(request_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def letter_status(request_id: UUID, reader: LetterReader, app: AppDep) -> LetterStatusView:
     """What the letters service knows of a request and which reply may be drafted now."""
-    return app.request_status(request_id, actor.model_dump())
+    return letter_status_view(app.request_file(request_id, reader))
 
 
 @router.get("/verify/{letter_id}", tags=["public"])
-def verify_letter(letter_id: UUID, app: AppDep) -> dict[str, Any]:
+def verify_letter(letter_id: UUID, app: AppDep) -> VerificationView:
     """Public: number, date, signer, Hal and the PDF's SHA-256 of a sent letter."""
-    return app.verify(letter_id)
+    return verification_view(app.verify(letter_id), app.office)

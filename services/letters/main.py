@@ -1,4 +1,5 @@
-"""Composition root of the letters service."""
+"""Composition root of the letters service: the office as configured, the application, and the
+shared runtime (its consumer follows the application's policy)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,15 @@ from fastapi import FastAPI
 
 from services.letters.api import router
 from services.letters.application import LettersApplication
-from services.letters.consumers import consumer_specs
 from services.letters.integration import to_integration
-from services.letters.pdf import Office
+from services.letters.office import Office
 from shared.documents import DocumentStore
-from shared.runtime import ServiceRuntime, serve
+from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
+def configured_office(settings: Settings) -> Office:
+    """The office as printed on the letters; an unset setting keeps ``Office``'s default."""
     configured: dict[str, Any] = {
         "address": settings.letters_office_address,
         "unit_code": settings.letters_unit_code,
@@ -26,30 +26,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "head_pangkat": settings.letters_head_pangkat,
         "head_nip": settings.letters_head_nip,
     }
-    office = Office(
+    return Office(
         timezone=settings.timezone,
         **{name: value for name, value in configured.items() if value is not None},
     )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
     application = LettersApplication(
         env=settings.eventstore_env("letters"),
         documents=DocumentStore(settings.documents_dir("letters")),
         verification_base=settings.letters_verification_base
         or f"{settings.portal_url.rstrip('/')}/verifikasi",
-        office=office,
+        office=configured_office(settings),
     )
-    runtime = ServiceRuntime(
+    return compose(
         settings,
         "letters",
         application,
+        title="SIVICON letters",
+        description="Reply letters (Surat Tanggapan): drafted, signed, numbered, sent, received, "
+        "verifiable.",
+        router=router,
         to_integration=to_integration,
-        consumers=consumer_specs(application),
     )
-    api = runtime.build_api(
-        "SIVICON letters",
-        "Reply letters (Surat Tanggapan): drafted, signed, numbered, sent, received, verifiable.",
-    )
-    api.include_router(router)
-    return api
 
 
 def run() -> None:

@@ -1,4 +1,6 @@
-"""The reply letter as a PDF (reportlab): letterhead, heading, body, signature block, copies.
+"""The reply letter as a PDF (reportlab): the layout of the letterhead, heading, body, signature
+block and copies; the words come from ``services.letters.wording``, the office's particulars
+from ``services.letters.office``.
 
 Close to Tata Naskah Dinas (Permendagri 1/2023) without claiming to be the official template,
 which a later issue will settle. Output is deterministic (``invariant=1``): the same content,
@@ -9,12 +11,9 @@ recomputed from the stored inputs.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
@@ -32,97 +31,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from shared.calendar import OFFICE_TIMEZONE
-from shared.roles import ROLE_NAMES
-
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-ZONE_LABELS = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Jayapura": "WIT"}
-
-
-@dataclass(frozen=True)
-class Office:
-    """The sending office as printed on the letter; defaults are Tarakan's DKISP."""
-
-    government: str = "PEMERINTAH KOTA TARAKAN"
-    name: str = "DINAS KOMUNIKASI, INFORMATIKA, STATISTIK DAN PERSANDIAN"
-    address: str = "Jalan Jenderal Sudirman Nomor 76, Tarakan, Kalimantan Utara"
-    city: str = "Tarakan"
-    unit_code: str = "DKISP"
-    classification: str = "000.1.2"
-    head_title: str = "Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"
-    head_pangkat: str = ""
-    head_nip: str = ""
-    subkoordinator_title: str = ROLE_NAMES["subkoordinator"]
-    timezone: str = OFFICE_TIMEZONE
-    copies: tuple[str, ...] = field(
-        default=(ROLE_NAMES["kabid"], "Arsip"),
-    )
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def zone_label(self) -> str:
-        return ZONE_LABELS.get(self.timezone, self.timezone)
-
-
-@dataclass(frozen=True)
-class Signature:
-    """The signature block: jabatan lines, then the name, pangkat and NIP when known."""
-
-    jabatan: tuple[str, ...]
-    name: str
-    pangkat: str = ""
-    nip: str = ""
-
-
-def signature_for(office: Office, kind: str, signer: Mapping[str, Any] | None) -> Signature:
-    """Who signs which letter: Kadis (or a Plt) the meeting reply; the Sub-coordinator, a.n.
-    Kadis, the schedule-full reply. ``signer`` None gives the unsigned block of a draft."""
-    head = f"{office.head_title} Kota {office.city.title()}"
-    unsigned = "(belum ditandatangani)"
-    if kind == "schedule_full":
-        name = str(signer["name"]) if signer else unsigned
-        return Signature((f"a.n. {head},", f"{office.subkoordinator_title},"), name)
-    if signer is None:
-        return Signature((f"{head},",), unsigned)
-    if signer.get("on_behalf_of") == "kadis" and signer.get("role") != "kadis":
-        return Signature((f"Plt. {head},",), str(signer["name"]))
-    return Signature((f"{head},",), str(signer["name"]), office.head_pangkat, office.head_nip)
-
-
-def indonesian_date(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def indonesian_day_date(moment: datetime) -> str:
-    return f"{DAYS[moment.weekday()]}, {indonesian_date(moment.date())}"
-
-
-def _hhmm(moment: datetime) -> str:
-    return moment.strftime("%H.%M")
-
-
-def time_range(start: datetime, end: datetime, office: Office) -> str:
-    start_local, end_local = start.astimezone(office.zone), end.astimezone(office.zone)
-    if start_local.date() == end_local.date():
-        return f"{_hhmm(start_local)}–{_hhmm(end_local)} {office.zone_label}"
-    return (
-        f"{_hhmm(start_local)} {office.zone_label} s.d. "
-        f"{indonesian_day_date(end_local)} {_hhmm(end_local)} {office.zone_label}"
-    )
-
-
-def _when(moment: str) -> datetime:
-    return datetime.fromisoformat(moment)
-
-
-# --------------------------------------------------------------------------- styles
+from services.letters import wording
+from services.letters.office import Office, Signature, indonesian_date
+from services.letters.values import Draft
 
 _BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=11, leading=15)
 _BODY = ParagraphStyle("body", parent=_BASE, alignment=TA_JUSTIFY, firstLineIndent=1.25 * cm)
@@ -135,15 +46,11 @@ _KOP_NAME = ParagraphStyle(
     "kop2", parent=_BASE, fontName="Helvetica-Bold", fontSize=13, leading=16, alignment=TA_CENTER
 )
 _KOP_ADDR = ParagraphStyle("kop3", parent=_BASE, fontSize=9, leading=12, alignment=TA_CENTER)
+_t = wording.text
 
 
 def _p(text: str, style: ParagraphStyle = _BASE) -> Paragraph:
     return Paragraph(text, style)
-
-
-def _t(value: Any) -> str:
-    """User-supplied text, escaped for reportlab's paragraph markup."""
-    return escape(str(value))
 
 
 def _grid(rows: Sequence[tuple[str, Any]], widths: tuple[float, float, float]) -> Table:
@@ -166,11 +73,8 @@ def _grid(rows: Sequence[tuple[str, Any]], widths: tuple[float, float, float]) -
     return table
 
 
-# --------------------------------------------------------------------------- the letter
-
-
 def render_letter(
-    content: Mapping[str, Any],
+    content: Draft,
     *,
     office: Office,
     signature: Signature,
@@ -188,9 +92,9 @@ def render_letter(
         rightMargin=2 * cm,
         topMargin=1.5 * cm,
         bottomMargin=2 * cm,
-        title=("KONSEP - " if draft else "") + str(content["hal"]),
+        title=("KONSEP - " if draft else "") + content.hal,
         author=f"{office.name.title()} {office.government.title().replace('Pemerintah ', '')}",
-        subject=str(content["hal"]),
+        subject=content.hal,
         creator="SIVICON",
         invariant=1,
     )
@@ -198,17 +102,10 @@ def render_letter(
     story += _letterhead(office)
     story += _heading(content, office, number, letter_date, draft)
     story += _body(content, office)
-    story += _signature(signature, office)
+    story += _signature(signature)
     story += _copies(office)
     if verification_url and not draft:
-        story += [
-            Spacer(1, 0.6 * cm),
-            _p(
-                "Surat ini dikirim melalui SIVICON. Keaslian surat dan kode SHA-256 berkasnya "
-                f"dapat diperiksa pada: {_t(verification_url)}",
-                _SMALL,
-            ),
-        ]
+        story += [Spacer(1, 0.6 * cm), _p(wording.verification_note(verification_url), _SMALL)]
 
     def on_page(canvas: Canvas, _doc: Any) -> None:
         if draft:
@@ -230,7 +127,7 @@ def _letterhead(office: Office) -> list[Any]:
 
 
 def _heading(
-    content: Mapping[str, Any],
+    content: Draft,
     office: Office,
     number: str | None,
     letter_date: datetime | None,
@@ -240,19 +137,19 @@ def _heading(
         place_date = f"{office.city}, {indonesian_date(letter_date.astimezone(office.zone).date())}"
         number_text = number or ""
     else:
-        year = _when(str(content["drafted_at"])).astimezone(office.zone).year
+        year = content.drafted_at.astimezone(office.zone).year
         place_date = f"{office.city}, ..................... {year}"
-        number_text = f"{office.classification}/........../{office.unit_code}"
-    request = content["request"]
-    addressee = request.get("requester_position") or f"Kepala {request['opd_name']}"
+        number_text = office.blank_number()
+    request = content.request
+    addressee = wording.addressee(request)
     right = Table([[_p(_t(place_date))]], colWidths=[7 * cm], hAlign="RIGHT")
     right.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     grid = _grid(
         [
             ("Nomor", _t(number_text)),
-            ("Sifat", _t(content.get("sifat", "Biasa"))),
+            ("Sifat", _t(content.sifat)),
             ("Lampiran", "-"),
-            ("Hal", f"<b>{_t(content['hal'])}</b>"),
+            ("Hal", f"<b>{_t(content.hal)}</b>"),
         ],
         (2.2 * cm, 0.4 * cm, 13.9 * cm),
     )
@@ -262,109 +159,48 @@ def _heading(
         grid,
         Spacer(1, 0.5 * cm),
         _p(f"Yth. {_t(addressee)}"),
-        *([] if str(request["opd_name"]) in addressee else [_p(_t(request["opd_name"]))]),
+        *([] if request.opd_name in addressee else [_p(_t(request.opd_name))]),
         _p("di"),
         _p(f"&nbsp;&nbsp;&nbsp;&nbsp;{_t(office.city)}"),
         Spacer(1, 0.5 * cm),
     ]
 
 
-def _reference(request: Mapping[str, Any]) -> str:
-    letter_date = date.fromisoformat(str(request["letter_date"]))
-    return (
-        f"Menindaklanjuti surat Saudara Nomor {_t(request['letter_number'])} tanggal "
-        f"{indonesian_date(letter_date)} hal {_t(request['letter_subject'])}"
-    )
-
-
-def _body(content: Mapping[str, Any], office: Office) -> list[Any]:
-    request = content["request"]
-    story: list[Any] = []
-    if content["kind"] == "meeting_provided":
-        meeting = content["meeting"]
-        start, end = _when(meeting["start"]), _when(meeting["end"])
-        link = str(meeting["join_url"])
-        story.append(
-            _p(
-                f"{_reference(request)}, bersama ini kami sampaikan bahwa fasilitas Zoom Meeting "
-                "telah kami siapkan dengan rincian sebagai berikut:",
-                _BODY,
-            )
-        )
-        story.append(Spacer(1, 0.25 * cm))
-        rows: list[tuple[str, Any]] = [
-            ("Acara", _t(meeting.get("topic") or request["topic"])),
-            ("Hari/Tanggal", indonesian_day_date(start.astimezone(office.zone))),
-            ("Waktu", time_range(start, end, office)),
-            ("Meeting ID", f"<b>{_t(meeting['meeting_id'])}</b>"),
-            ("Kode Sandi", f"<b>{_t(meeting['passcode'])}</b>"),
-            (
-                "Tautan",
-                _p(f"<link href={quoteattr(link)} color='blue'>{_t(link)}</link>", _LINK),
-            ),
-        ]
-        story.append(_indented(_grid(rows, (3.2 * cm, 0.4 * cm, 11.4 * cm))))
-        story.append(Spacer(1, 0.25 * cm))
-        story.append(
-            _p(
-                "Kami mohon agar Meeting ID, kode sandi dan tautan tersebut hanya dibagikan "
-                "kepada peserta kegiatan, dan agar penyelenggara bergabung paling lambat 15 "
-                "menit sebelum kegiatan dimulai.",
-                _BODY,
-            )
-        )
+def _body(content: Draft, office: Office) -> list[Any]:
+    if content.kind == "meeting_provided":
+        story = _meeting_body(content, office)
     else:
-        wish_start, wish_end = _when(request["start"]), _when(request["end"])
-        story.append(
-            _p(
-                f"{_reference(request)}, dengan ini kami sampaikan bahwa jadwal layanan Zoom "
-                f"Meeting pada hari {indonesian_day_date(wish_start.astimezone(office.zone))} "
-                f"pukul {time_range(wish_start, wish_end, office)} telah penuh, karena seluruh "
-                "akun Zoom berlisensi yang kami kelola telah digunakan untuk kegiatan lain pada "
-                "waktu tersebut.",
-                _BODY,
-            )
-        )
-        alternatives = content.get("alternatives") or []
-        story.append(Spacer(1, 0.2 * cm))
-        if alternatives:
-            story.append(
-                _p("Sebagai alternatif, fasilitas Zoom Meeting dapat kami sediakan pada:", _BODY)
-            )
-            for index, slot in enumerate(alternatives, start=1):
-                start, end = _when(slot["start"]), _when(slot["end"])
-                story.append(
-                    _indented(
-                        _p(
-                            f"{index}. {indonesian_day_date(start.astimezone(office.zone))}, "
-                            f"pukul {time_range(start, end, office)}"
-                        )
-                    )
-                )
-            story.append(Spacer(1, 0.2 * cm))
-            story.append(
-                _p(
-                    "Apabila salah satu waktu tersebut sesuai, Saudara dapat mengajukan "
-                    "permohonan kembali dengan menyebutkan waktu yang dipilih.",
-                    _BODY,
-                )
-            )
-        else:
-            story.append(
-                _p(
-                    "Saat ini belum tersedia waktu pengganti yang berdekatan; Saudara dapat "
-                    "mengajukan permohonan kembali untuk waktu yang lain.",
-                    _BODY,
-                )
-            )
-    story.append(Spacer(1, 0.25 * cm))
-    story.append(
-        _p(
-            "Demikian disampaikan, atas perhatian dan kerja sama Saudara diucapkan terima kasih.",
-            _BODY,
-        )
-    )
-    return story
+        story = _schedule_full_body(content, office)
+    return [*story, Spacer(1, 0.25 * cm), _p(wording.CLOSING, _BODY)]
+
+
+def _meeting_body(content: Draft, office: Office) -> list[Any]:
+    meeting = content.meeting
+    assert meeting is not None
+    rows: list[tuple[str, Any]] = [
+        *wording.meeting_rows(content, meeting, office),
+        ("Tautan", _p(wording.link(meeting.join_url), _LINK)),
+    ]
+    return [
+        _p(wording.meeting_intro(content.request), _BODY),
+        Spacer(1, 0.25 * cm),
+        _indented(_grid(rows, (3.2 * cm, 0.4 * cm, 11.4 * cm))),
+        Spacer(1, 0.25 * cm),
+        _p(wording.MEETING_NOTICE, _BODY),
+    ]
+
+
+def _schedule_full_body(content: Draft, office: Office) -> list[Any]:
+    story: list[Any] = [
+        _p(wording.schedule_full_intro(content.request, office), _BODY),
+        Spacer(1, 0.2 * cm),
+    ]
+    lines = wording.alternative_lines(content, office)
+    if not lines:
+        return [*story, _p(wording.NO_ALTERNATIVE, _BODY)]
+    story.append(_p(wording.ALTERNATIVES_OFFERED, _BODY))
+    story += [_indented(_p(line)) for line in lines]
+    return [*story, Spacer(1, 0.2 * cm), _p(wording.ASK_AGAIN_WITH_CHOICE, _BODY)]
 
 
 def _indented(flowable: Any) -> Table:
@@ -375,7 +211,7 @@ def _indented(flowable: Any) -> Table:
     return table
 
 
-def _signature(signature: Signature, office: Office) -> list[Any]:
+def _signature(signature: Signature) -> list[Any]:
     lines = [_p(_t(line)) for line in signature.jabatan]
     lines += [Spacer(1, 1.8 * cm), _p(f"<b><u>{_t(signature.name)}</u></b>")]
     if signature.pangkat:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
@@ -16,18 +16,18 @@ from services.letters.domain import (
     RequestFile,
     register_id,
 )
+from services.letters.values import (
+    Draft,
+    MeetingCopy,
+    Period,
+    Receipt,
+    RequestCopy,
+    SentLetter,
+    SlotCopy,
+)
 from shared.errors import ClosedCase, Forbidden, OutOfOrder
-
-
-def person(role: str, *, on_behalf_of: str | None = None, opd_code: str | None = None) -> Any:
-    return {
-        "username": role,
-        "name": role.title(),
-        "role": role,
-        "on_behalf_of": on_behalf_of,
-        "opd_code": opd_code,
-    }
-
+from shared.events import Actor
+from tests.builders import END, START, T0, person
 
 SUBKO = person("subkoordinator")
 KADIS = person("kadis")
@@ -36,16 +36,41 @@ PLT_KADIS = person("kabid", on_behalf_of="kadis")
 DINKES = person("opd", opd_code="DINKES")
 DISDIK = person("opd", opd_code="DISDIK")
 
-REQUEST = {"opd_code": "DINKES", "opd_name": "Dinas Kesehatan"}
-MEETING = {"meeting_id": "81234567890", "passcode": "Xy7Qa2", "join_url": "https://zoom.us/j/8"}
-FULL_SLOT = {"available": False, "alternatives": [{"start": "x", "end": "y"}]}
+REQUEST = RequestCopy(
+    opd_code="DINKES",
+    opd_name="Dinas Kesehatan",
+    agenda_number="VC/2026/0042",
+    requester_name="dr. Sri Wahyuni",
+    requester_position="Kepala Dinas Kesehatan",
+    letter_number="800/412/DINKES",
+    letter_date=date(2026, 11, 27),
+    letter_subject="Permohonan Fasilitas Zoom Meeting",
+    topic="Rapat Koordinasi Posyandu",
+    start=START,
+    end=END,
+    participants=150,
+)
+MEETING = MeetingCopy(
+    meeting_id="81234567890",
+    passcode="Xy7Qa2",
+    join_url="https://zoom.us/j/8",
+    host_email="zoom1@tarakankota.go.id",
+    topic="Rapat Koordinasi Posyandu",
+    start=START,
+    end=END,
+)
+FREE_SLOT = SlotCopy(True, START, END, conflicts=(), alternatives=(), checked_at=T0)
+FULL_SLOT = SlotCopy(
+    False, START, END, conflicts=(Period(START, END),), alternatives=(Period(END, END),),
+    checked_at=T0,
+)  # fmt: skip
 
 
 def file_with(*, meeting: bool = False, full: bool = False) -> RequestFile:
     file = RequestFile(id=uuid4())
     file.note_request(REQUEST, None)
     if meeting:
-        file.note_slot({"available": True, "alternatives": []}, None)
+        file.note_slot(FREE_SLOT, None)
         file.note_meeting(MEETING, None)
     if full:
         file.note_slot(FULL_SLOT, None)
@@ -53,29 +78,23 @@ def file_with(*, meeting: bool = False, full: bool = False) -> RequestFile:
 
 
 def letter_for(file: RequestFile, kind: str) -> Letter:
-    letter = Letter(
-        id=uuid4(),
-        request_id=str(file.id),
-        kind=kind,
-        hal=HAL,
-        content={"request": REQUEST},
-        draft_sha256="0" * 64,
-        drafted_by=SUBKO,
-        drafted_at="2026-12-01T00:00:00+00:00",
-    )
-    file.attach_letter(str(letter.id))
+    content = Draft(kind, HAL, "Biasa", T0, REQUEST)
+    letter = Letter.drafted(uuid4(), file.id, content, "0" * 64, SUBKO)
+    file.attach_letter(letter.id)
     return letter
 
 
-def send(letter: Letter, signer: Any = KADIS) -> None:
+def send(letter: Letter, signer: Actor = KADIS) -> None:
     letter.send(
-        number="000.1.2/0001/DKISP",
-        serial=1,
-        signer=signer,
-        channels=["portal"],
-        pdf_sha256="1" * 64,
-        verification_url="http://portal/verifikasi/x",
-        sent_at="2026-12-01T01:00:00+00:00",
+        SentLetter(
+            number="000.1.2/0001/DKISP",
+            serial=1,
+            signer=signer,
+            channels=("portal",),
+            pdf_sha256="1" * 64,
+            verification_url="http://portal/verifikasi/x",
+            sent_at=datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+        )
     )
 
 
@@ -105,7 +124,7 @@ def test_only_the_subcoordinator_drafts() -> None:
 def test_no_redraft_once_the_draft_went_up_to_kabid() -> None:
     file = file_with(meeting=True)
     letter = letter_for(file, MEETING_PROVIDED)
-    file.note_draft_forwarded(str(letter.id), SUBKO, None)
+    file.note_draft_forwarded(letter.id, SUBKO, None)
     with pytest.raises(OutOfOrder, match="already went up"):
         file.check_may_draft(SUBKO)
 
@@ -113,25 +132,25 @@ def test_no_redraft_once_the_draft_went_up_to_kabid() -> None:
 def test_kadis_sends_the_meeting_reply_only_after_step_8() -> None:
     file = file_with(meeting=True)
     letter = letter_for(file, MEETING_PROVIDED)
-    file.note_draft_forwarded(str(letter.id), SUBKO, None)
+    file.note_draft_forwarded(letter.id, SUBKO, None)
     with pytest.raises(Forbidden):
-        file.check_may_send(str(letter.id), MEETING_PROVIDED, KABID)
+        file.check_may_send(letter.id, MEETING_PROVIDED, KABID)
     with pytest.raises(OutOfOrder, match="step 8"):
-        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+        file.check_may_send(letter.id, MEETING_PROVIDED, KADIS)
     file.note_ready_for_signature(KABID, None)
-    file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
-    file.check_may_send(str(letter.id), MEETING_PROVIDED, PLT_KADIS)
+    file.check_may_send(letter.id, MEETING_PROVIDED, KADIS)
+    file.check_may_send(letter.id, MEETING_PROVIDED, PLT_KADIS)
     with pytest.raises(Forbidden):
-        file.check_may_send(str(letter.id), MEETING_PROVIDED, SUBKO)
+        file.check_may_send(letter.id, MEETING_PROVIDED, SUBKO)
 
 
 def test_the_subcoordinator_sends_the_schedule_full_reply_kadis_does_not() -> None:
     file = file_with(full=True)
     file.allow_full_reply(SUBKO, None)
     letter = letter_for(file, SCHEDULE_FULL)
-    file.check_may_send(str(letter.id), SCHEDULE_FULL, SUBKO)
+    file.check_may_send(letter.id, SCHEDULE_FULL, SUBKO)
     with pytest.raises(Forbidden):
-        file.check_may_send(str(letter.id), SCHEDULE_FULL, KADIS)
+        file.check_may_send(letter.id, SCHEDULE_FULL, KADIS)
 
 
 def test_a_case_closed_as_withdrawn_gets_no_letter_and_no_receipt() -> None:
@@ -139,11 +158,11 @@ def test_a_case_closed_as_withdrawn_gets_no_letter_and_no_receipt() -> None:
     letter = letter_for(file, MEETING_PROVIDED)
     file.note_ready_for_signature(KABID, None)
     file.check_may_receive(DINKES)
-    file.note_case_closed("withdrawn", "2026-12-01T03:00:00+00:00", None)
+    file.note_case_closed("withdrawn", datetime(2026, 12, 1, 3, 0, tzinfo=UTC), None)
     assert file.draftable_kind() is None
     for check in (
         lambda: file.check_may_draft(SUBKO),
-        lambda: file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS),
+        lambda: file.check_may_send(letter.id, MEETING_PROVIDED, KADIS),
         lambda: file.check_may_receive(DINKES),
     ):
         with pytest.raises(ClosedCase, match="withdrawn") as refused:
@@ -160,9 +179,9 @@ def test_a_cancelled_meeting_cannot_be_sent() -> None:
     file = file_with(meeting=True)
     letter = letter_for(file, MEETING_PROVIDED)
     file.note_ready_for_signature(KABID, None)
-    file.note_meeting_cancelled(MEETING["meeting_id"], None)
+    file.note_meeting_cancelled(MEETING.meeting_id, None)
     with pytest.raises(OutOfOrder, match="cancelled"):
-        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+        file.check_may_send(letter.id, MEETING_PROVIDED, KADIS)
 
 
 def test_a_reply_is_sent_once() -> None:
@@ -170,12 +189,12 @@ def test_a_reply_is_sent_once() -> None:
     letter = letter_for(file, MEETING_PROVIDED)
     file.note_ready_for_signature(KABID, None)
     send(letter)
-    file.mark_sent(str(letter.id))
+    file.mark_sent(letter.id)
     assert letter.status == "sent"
     with pytest.raises(OutOfOrder, match="already sent"):
         send(letter)
     with pytest.raises(OutOfOrder, match="already sent"):
-        file.check_may_send(str(letter.id), MEETING_PROVIDED, KADIS)
+        file.check_may_send(letter.id, MEETING_PROVIDED, KADIS)
     with pytest.raises(OutOfOrder, match="already sent"):
         file.check_may_draft(SUBKO)
 
@@ -183,7 +202,7 @@ def test_a_reply_is_sent_once() -> None:
 def test_a_superseded_draft_cannot_be_sent() -> None:
     file = file_with(meeting=True)
     first = letter_for(file, MEETING_PROVIDED)
-    first.supersede(str(uuid4()))
+    first.supersede(uuid4())
     with pytest.raises(OutOfOrder, match="replaced"):
         send(first)
 
@@ -192,7 +211,7 @@ def test_receipt_only_by_the_addressed_agency_after_sending_and_once() -> None:
     file = file_with(meeting=True)
     letter = letter_for(file, MEETING_PROVIDED)
     with pytest.raises(OutOfOrder, match="not been sent"):
-        letter.receive(DINKES, "2026-12-01T02:00:00+00:00")
+        letter.receive(Receipt(DINKES, datetime(2026, 12, 1, 2, 0, tzinfo=UTC)))
     send(letter)
     with pytest.raises(Forbidden) as other_agency:
         file.check_may_receive(DISDIK)
@@ -200,20 +219,36 @@ def test_receipt_only_by_the_addressed_agency_after_sending_and_once() -> None:
     with pytest.raises(Forbidden):
         file.check_may_receive(KADIS)
     file.check_may_receive(DINKES)
-    letter.receive(DINKES, "2026-12-01T02:00:00+00:00")
+    letter.receive(Receipt(DINKES, datetime(2026, 12, 1, 2, 0, tzinfo=UTC)))
     assert letter.status == "received"
     with pytest.raises(OutOfOrder, match="already acknowledged"):
-        letter.receive(DINKES, "2026-12-01T03:00:00+00:00")
+        letter.receive(Receipt(DINKES, datetime(2026, 12, 1, 3, 0, tzinfo=UTC)))
 
 
 def test_the_register_numbers_without_gaps_and_survives_reconstruction() -> None:
     register = LetterRegister(id=register_id("DKISP", 2026), unit="DKISP", year=2026)
-    serials = [register.assign(str(uuid4())) for _ in range(3)]
+    serials = [register.assign(uuid4()) for _ in range(3)]
     assert serials == [1, 2, 3]
     replayed: LetterRegister | None = None
     for domain_event in register.collect_events():
         replayed = domain_event.mutate(replayed)
     assert replayed is not None
     assert replayed.last_serial == 3
-    assert replayed.assign(str(uuid4())) == 4
+    assert replayed.assign(uuid4()) == 4
     assert register_id("DKISP", 2027) != register_id("DKISP", 2026)
+
+
+def test_facts_replay_as_the_same_typed_values_and_a_known_fact_is_not_recorded_again() -> None:
+    file = file_with(meeting=True)
+    file.note_request(REQUEST, None)  # a redelivered or republished copy of a known fact
+    file.note_meeting(MEETING, None)
+    file.note_ready_for_signature(KABID, None)
+    file.note_ready_for_signature(KABID, None)
+    events = file.collect_events()
+    assert len(events) == 5  # opened, request, slot, meeting, ready for signature
+    replayed: RequestFile | None = None
+    for domain_event in events:
+        replayed = domain_event.mutate(replayed)
+    assert replayed is not None
+    assert (replayed.request, replayed.slot, replayed.meeting) == (REQUEST, FREE_SLOT, MEETING)
+    assert replayed.ready_for_signature

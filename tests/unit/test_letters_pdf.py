@@ -12,7 +12,10 @@ from typing import Any
 import pypdf
 import pytest
 
-from services.letters.pdf import Office, render_letter, signature_for
+from services.letters.office import Office, signature_for
+from services.letters.pdf import render_letter
+from services.letters.values import Draft
+from shared.events import Actor
 
 OFFICE = Office(head_pangkat="Pembina Utama Muda (IV/c)", head_nip="197001011995031001")
 LINK = "https://us06web.zoom.us/j/81234567890?pwd=aBcDeFgHiJkLmNoPqRsTuVwXyZ012345.1"
@@ -59,10 +62,11 @@ KADIS = {"username": "kadis", "name": "Dr. H. Kadis Tarakan, M.Si.", "role": "ka
 
 
 def final(content: dict[str, Any] = MEETING_CONTENT, signer: Any = KADIS) -> bytes:
+    """The letter as sent, from the content and signer as the events store them."""
     return render_letter(
-        content,
+        Draft.from_stored(content),
         office=OFFICE,
-        signature=signature_for(OFFICE, content["kind"], signer),
+        signature=signature_for(OFFICE, content["kind"], Actor.model_validate(signer)),
         number="000.1.2/0001/DKISP",
         letter_date=SENT_AT,
         verification_url="http://portal.test/verifikasi/abc",
@@ -107,7 +111,7 @@ def test_the_sent_letter_reads_as_an_official_reply() -> None:
 
 def test_the_draft_is_marked_and_has_no_number_or_signature() -> None:
     pdf = render_letter(
-        MEETING_CONTENT,
+        Draft.from_stored(MEETING_CONTENT),
         office=OFFICE,
         signature=signature_for(OFFICE, "meeting_provided", None),
         draft=True,
