@@ -3,16 +3,24 @@ Disposisi, and the caller's inbox."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.disposition.application import DispositionApplication
 from services.disposition.procedure import MAX_INSTRUCTION, MAX_NOTE
+from services.disposition.views import (
+    CaseRow,
+    CaseView,
+    DispositionSheet,
+    DispositionView,
+    HistoryView,
+)
+from shared.access import CaseReader
 from shared.events import Sifat
-from shared.httpapi import CurrentActor
+from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["disposition"])
@@ -24,8 +32,6 @@ def get_app(request: Request) -> DispositionApplication:
 
 
 AppDep = Annotated[DispositionApplication, Depends(get_app)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 class DispositionIn(BaseModel):
@@ -41,52 +47,55 @@ class DispositionIn(BaseModel):
 
 
 @router.post("/cases/{case_id}/dispositions", status_code=201)
-def dispose(case_id: UUID, body: DispositionIn, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def dispose(
+    case_id: UUID, body: DispositionIn, actor: CurrentActor, app: AppDep
+) -> DispositionView:
     """Dispose the case to the next role (SOP steps 2, 3, 4, 6, 7, 8, by the role holding it)."""
-    return app.dispose(
+    record = app.dispose(
         case_id,
-        actor.model_dump(mode="json"),
+        actor,
         body.to_role,
         instruction=body.instruction,
         note=body.note,
         sifat=body.sifat,
         letter_id=body.letter_id,
     )
+    return DispositionView.recorded(case_id, record)
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def get_case(case_id: UUID, reader: CaseReader, app: AppDep) -> CaseView:
     """The case: state, request details, whose turn it is, slot check, meeting, letter, outcome."""
-    return app.get_case(case_id, actor.model_dump(mode="json"))
+    return app.get_case(case_id, reader)
 
 
 @router.get("/cases/{case_id}/history")
-def get_history(case_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def get_history(case_id: UUID, reader: CaseReader, app: AppDep) -> HistoryView:
     """Every record of the case (SOP steps 1 to 10, who, when, what), with the SLA figures."""
-    return app.history(case_id, actor.model_dump(mode="json"))
+    return app.history(case_id, reader)
 
 
 @router.get("/cases/{case_id}/disposition-sheet")
-def get_disposition_sheet(case_id: UUID, actor: CurrentActor, app: AppDep) -> dict[str, Any]:
+def get_disposition_sheet(case_id: UUID, reader: CaseReader, app: AppDep) -> DispositionSheet:
     """The Lembar Disposisi of the request letter, as data."""
-    return app.disposition_sheet(case_id, actor.model_dump(mode="json"))
+    return app.disposition_sheet(case_id, reader)
 
 
 @router.get("/cases")
 def list_cases(
-    actor: CurrentActor,
+    reader: CaseReader,
     app: AppDep,
     status: Literal["all", "open", "closed"] = "all",
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
+) -> Page[CaseRow]:
     """Cases the caller may read, newest first (an OPD sees its own agency's)."""
-    return app.list_cases(actor.model_dump(mode="json"), status, limit, offset)
+    return app.list_cases(reader, status, limit, offset)
 
 
 @router.get("/inbox")
 def inbox(
-    actor: CurrentActor, app: AppDep, limit: Limit = 50, offset: Offset = 0
-) -> dict[str, Any]:
+    reader: CaseReader, app: AppDep, limit: PageLimit = 50, offset: PageOffset = 0
+) -> Page[CaseRow]:
     """Open cases waiting for the caller's role, oldest first."""
-    return app.inbox(actor.model_dump(mode="json"), limit, offset)
+    return app.inbox(reader, limit, offset)

@@ -1,4 +1,4 @@
-"""The disposition service's composition root: settings -> application -> relay, consumers, API."""
+"""The disposition service's composition root: settings -> application -> relay, consumer, API."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from fastapi import FastAPI
 
 from services.disposition.api import router
 from services.disposition.application import DispositionApplication
-from services.disposition.consumers import SERVICE, consumer_specs
 from services.disposition.integration import to_integration
 from shared.calendar import WorkingCalendar
-from shared.runtime import ServiceRuntime, serve
+from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
+
+SERVICE = "disposition"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,22 +20,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         env=settings.eventstore_env(SERVICE),
         calendar=WorkingCalendar(timezone=settings.timezone),
     )
-    runtime = ServiceRuntime(
+    return compose(
         settings,
         SERVICE,
         application,
+        title="SIVICON disposition",
+        description="The case of each request: dispositions down the chain (SOP steps 2-8), the "
+        "audit history of all ten steps, the Lembar Disposisi, and each role's inbox.",
+        router=router,
         to_integration=to_integration,
-        consumers=consumer_specs(application),
         # A step left open past its deadline is reported while it is still open.
         periodic=[(30.0, application.flag_overdue_cases)],
     )
-    api = runtime.build_api(
-        "SIVICON disposition",
-        "The case of each request: dispositions down the chain (SOP steps 2-8), the audit "
-        "history of all ten steps, the Lembar Disposisi, and each role's inbox.",
-    )
-    api.include_router(router)
-    return api
 
 
 def run() -> None:

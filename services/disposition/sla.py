@@ -1,4 +1,4 @@
-"""The time limits of the SOP's timed steps, as pure functions.
+"""The time limits of the SOP's timed steps, as pure functions and the figures they record.
 
 Step 5 (the meeting) is due 15 minutes after the disposition to staff (step 4); step 8 (the
 draft reported to the Kadis) one working day after the Kabid received it (step 7). The limits
@@ -7,8 +7,8 @@ themselves are in :mod:`shared.procedure`, which the audit checks too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from shared.calendar import WorkingCalendar
 from shared.procedure import (
@@ -25,6 +25,29 @@ TIMED_STEPS: dict[int, tuple[int, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class SlaFigures:
+    """What a completed timed step records of its limit: the figures and whether it was late."""
+
+    limit: str
+    started_at: datetime
+    deadline: datetime
+    completed_at: datetime
+    minutes_taken: float
+    breached: bool
+
+
+@dataclass(frozen=True)
+class SlaBreach:
+    """A timed step found late: when it was done (``None``: flagged while still open)."""
+
+    sop_step: int
+    limit: str
+    started_at: datetime
+    deadline: datetime
+    completed_at: datetime | None
+
+
 def meeting_deadline(disposed_to_staff_at: datetime) -> datetime:
     return disposed_to_staff_at + MEETING_LIMIT
 
@@ -39,13 +62,28 @@ def minutes_between(start: datetime, end: datetime) -> float:
 
 def sla_figures(
     limit: str, started: datetime, deadline: datetime, completed: datetime
-) -> dict[str, Any]:
-    """What a completed timed step records of its limit: the figures and whether it was late."""
-    return {
-        "limit": limit,
-        "started_at": started,
-        "deadline": deadline,
-        "completed_at": completed,
-        "minutes_taken": minutes_between(started, completed),
-        "breached": completed > deadline,
-    }
+) -> SlaFigures:
+    return SlaFigures(
+        limit=limit,
+        started_at=started,
+        deadline=deadline,
+        completed_at=completed,
+        minutes_taken=minutes_between(started, completed),
+        breached=completed > deadline,
+    )
+
+
+def late(step: int, figures: SlaFigures) -> SlaBreach | None:
+    """The breach a timed step done after its deadline records (``None`` if done in time)."""
+    if not figures.breached:
+        return None
+    return SlaBreach(
+        step, figures.limit, figures.started_at, figures.deadline, figures.completed_at
+    )
+
+
+def overdue(step: int, started_at: datetime, deadline: datetime, now: datetime) -> SlaBreach | None:
+    """The breach of a timed step still open once its deadline has passed (``None`` before)."""
+    if now <= deadline:
+        return None
+    return SlaBreach(step, TIMED_STEPS[step][1], started_at, deadline, None)

@@ -1,47 +1,35 @@
-"""How a case is shown: the case, its audit history, the Lembar Disposisi, an inbox row.
+"""What the disposition API shows: the case, its audit history, the Lembar Disposisi, a row of
+a list or an inbox, each a response model built from a :class:`~services.disposition.domain.Case`.
 
-Pure functions from a :class:`~services.disposition.domain.Case` to JSON-ready dicts. Times are
-sent in UTC (ISO 8601); the Lembar Disposisi, a document, gives dates in the office's time zone.
+Times are sent in UTC (ISO 8601); the Lembar Disposisi, a document, gives dates in the office's
+time zone. What the case records as a value (the request, the slot check, the meeting, the
+drafts, the letter sent, the SLA figures) is shown as that value, field for field.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import asdict
+from datetime import datetime
+from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from services.disposition.domain import Case
+from pydantic import BaseModel, ConfigDict
+
+from services.disposition.domain import (
+    Case,
+    Draft,
+    Meeting,
+    Record,
+    RequestDetails,
+    SentLetter,
+    SlotCheck,
+)
 from services.disposition.procedure import STEP_NAMES, initials
+from services.disposition.sla import SlaBreach, SlaFigures
 from shared.calendar import WorkingCalendar
 from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT
 from shared.roles import ROLE_NAMES
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _actor(actor: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "username": actor["username"],
-        "name": actor["name"],
-        "role": actor["role"],
-        "on_behalf_of": actor.get("on_behalf_of"),
-    }
-
 
 # What a record outside the ten steps is called in the history.
 OTHER_RECORDS = {
@@ -50,151 +38,305 @@ OTHER_RECORDS = {
 }
 
 
-def record_view(record: dict[str, Any]) -> dict[str, Any]:
-    step = record["sop_step"]
-    return {
-        "seq": record["seq"],
-        "sop_step": step,
-        "step_name": STEP_NAMES[step] if step else OTHER_RECORDS.get(record["kind"], ""),
-        "kind": record["kind"],
-        "actor": _actor(record["actor"]),
-        "role": record["actor"]["role"],
-        "on_behalf_of": record["actor"].get("on_behalf_of"),
-        "at": iso(record["at"]),
-        "to_role": record["to_role"],
-        "instruction": record["instruction"],
-        "note": record["note"],
-        "sifat": record["sifat"],
-        "refs": _jsonable(record["refs"]),
-        "sla": _jsonable(record["sla"]),
-    }
+class _View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
 
 
-def case_view(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
+class ActorView(_View):
+    username: str
+    name: str
+    role: str
+    on_behalf_of: str | None
+
+
+class RecordView(_View):
+    """One record of the history: who did what at which SOP step, when, and what it refers to."""
+
+    seq: int
+    sop_step: int | None
+    step_name: str
+    kind: str
+    actor: ActorView
+    role: str
+    on_behalf_of: str | None
+    at: datetime
+    to_role: str | None
+    instruction: str
+    note: str
+    sifat: str | None
+    refs: dict[str, str | list[str] | None]
+    sla: SlaFigures | None
+
+    @classmethod
+    def of(cls, record: Record) -> RecordView:
+        step, actor = record.sop_step, record.actor
+        return cls(
+            seq=record.seq,
+            sop_step=step,
+            step_name=STEP_NAMES[step] if step else OTHER_RECORDS.get(record.kind, ""),
+            kind=record.kind,
+            actor=ActorView.model_validate(actor),
+            role=actor.role,
+            on_behalf_of=actor.on_behalf_of,
+            at=record.at,
+            to_role=record.to_role,
+            instruction=record.instruction,
+            note=record.note,
+            sifat=record.sifat,
+            refs=dict(record.refs),
+            sla=record.sla,
+        )
+
+
+class DispositionView(RecordView):
+    """The record a disposition added, with its case."""
+
+    case_id: UUID
+
+    @classmethod
+    def recorded(cls, case_id: UUID, record: Record) -> DispositionView:
+        return cls(case_id=case_id, **dict(RecordView.of(record)))
+
+
+class LetterState(_View):
+    drafts: list[Draft]
+    forwarded_letter_id: UUID | None
+    sent: SentLetter | None
+
+
+class CaseView(_View):
+    """The case: state, request, whose turn it is, slot check, meeting, letter, outcome."""
+
+    case_id: UUID
+    state: Literal["open", "closed"]
+    opened_at: datetime
+    request: RequestDetails
+    pending_step: int | None
+    pending_step_name: str | None
+    current_role: str | None
+    current_role_label: str | None
+    due_at: datetime | None
+    steps_done: list[int]
+    branch: str | None
+    sifat: str
+    slot_check: SlotCheck | None
+    meeting: Meeting | None
+    letter: LetterState
+    sla_breaches: list[SlaBreach]
+    closed: bool
+    outcome: str | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, case: Case, calendar: WorkingCalendar) -> CaseView:
+        pending = case.pending_step
+        return cls(
+            case_id=case.id,
+            state="closed" if case.closed else "open",
+            opened_at=case.created_on,
+            request=case.request,
+            pending_step=pending,
+            pending_step_name=STEP_NAMES.get(pending) if pending else None,
+            current_role=case.current_role,
+            current_role_label=ROLE_NAMES.get(case.current_role or ""),
+            due_at=_due_at(case, calendar),
+            steps_done=sorted(case.done_steps),
+            branch=case.branch,
+            sifat=case.sifat,
+            slot_check=case.latest_slot_check,
+            meeting=case.meeting,
+            letter=LetterState(
+                drafts=case.drafts,
+                forwarded_letter_id=case.forwarded_letter_id,
+                sent=case.sent_letter,
+            ),
+            sla_breaches=case.sla_breaches,
+            closed=case.closed is not None,
+            outcome=case.closed.outcome if case.closed else None,
+            closed_at=case.closed.at if case.closed else None,
+        )
+
+
+class SlaSummary(_View):
+    """A timed step's limit: whether it applies to this case and, once done, the figures."""
+
+    applies: bool
+    completed: bool | None = None
+    limit: str
+    started_at: datetime | None = None
+    deadline: datetime | None = None
+    completed_at: datetime | None = None
+    minutes_taken: float | None = None
+    breached: bool | None = None
+
+    @classmethod
+    def of(cls, case: Case, step: int, limit: str, calendar: WorkingCalendar) -> SlaSummary:
+        start = case.step_record(4 if step == 5 else 7)
+        done = case.step_record(step)
+        if start is None or (step == 5 and case.branch != "free"):
+            return cls(limit=limit, applies=False)
+        if done is not None and done.sla is not None:
+            return cls.model_validate({**asdict(done.sla), "applies": True, "completed": True})
+        deadline = case.deadline_of(step, calendar)
+        return cls(
+            applies=True, completed=False, limit=limit, started_at=start.at, deadline=deadline
+        )
+
+
+class HistorySla(_View):
+    step_5: SlaSummary
+    step_8: SlaSummary
+    meeting_minutes_taken: float | None
+    breaches: list[SlaBreach]
+
+
+class HistoryView(_View):
+    """Every record of the case (SOP steps 1 to 10, who, when, what), with the SLA figures."""
+
+    case_id: UUID
+    agenda_number: str
+    records: list[RecordView]
+    steps_done: list[int]
+    sla: HistorySla
+    closed: bool
+    outcome: str | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, case: Case, calendar: WorkingCalendar) -> HistoryView:
+        return cls(
+            case_id=case.id,
+            agenda_number=case.request.agenda_number,
+            records=[RecordView.of(r) for r in case.records],
+            steps_done=sorted(case.done_steps),
+            sla=HistorySla(
+                step_5=SlaSummary.of(case, 5, MEETING_LIMIT_TEXT, calendar),
+                step_8=SlaSummary.of(case, 8, REVIEW_LIMIT_TEXT, calendar),
+                meeting_minutes_taken=case.minutes_for_meeting(),
+                breaches=case.sla_breaches,
+            ),
+            closed=case.closed is not None,
+            outcome=case.closed.outcome if case.closed else None,
+            closed_at=case.closed.at if case.closed else None,
+        )
+
+
+class Forward(_View):
+    """One forward on the Lembar Disposisi: from whom to whom, the instruction, the paraf."""
+
+    sop_step: int | None
+    from_role: str
+    from_name: str
+    on_behalf_of: str | None
+    to_role: str | None
+    to_label: str | None
+    instruction: str
+    note: str
+    sifat: str | None
+    initials: str
+    date: str
+
+    @classmethod
+    def of(cls, record: Record, zone: ZoneInfo) -> Forward:
+        actor = record.actor
+        return cls(
+            sop_step=record.sop_step,
+            from_role=actor.on_behalf_of or actor.role,
+            from_name=actor.name,
+            on_behalf_of=actor.on_behalf_of,
+            to_role=record.to_role,
+            to_label=ROLE_NAMES.get(record.to_role or "", record.to_role),
+            instruction=record.instruction,
+            note=record.note,
+            sifat=record.sifat,
+            initials=initials(actor.name),
+            date=record.at.astimezone(zone).date().isoformat(),
+        )
+
+
+class DispositionSheet(_View):
+    """The Lembar Disposisi of the request letter, as data."""
+
+    case_id: UUID
+    letter_from: str
+    letter_number: str
+    letter_date: str
+    received_date: str
+    agenda_number: str
+    sifat: str | None
+    hal: str
+    forwards: list[Forward]
+    timezone: str
+
+    @classmethod
+    def of(cls, case: Case, timezone: str) -> DispositionSheet:
+        zone = ZoneInfo(timezone)
+        request = case.request
+        forwards = [r for r in case.records if r.kind == "disposition"]
+        return cls(
+            case_id=case.id,
+            letter_from=request.opd_name,
+            letter_number=request.letter.number,
+            letter_date=request.letter.date.isoformat(),
+            received_date=request.submitted_at.astimezone(zone).date().isoformat(),
+            agenda_number=request.agenda_number,
+            sifat=forwards[0].sifat if forwards else "biasa",
+            hal=request.letter.subject,
+            forwards=[Forward.of(r, zone) for r in forwards],
+            timezone=timezone,
+        )
+
+
+class CaseRow(_View):
+    """A case in a list or an inbox: the request in brief and whose turn it is."""
+
+    case_id: UUID
+    agenda_number: str
+    opd_code: str
+    opd_name: str
+    hal: str
+    letter_number: str
+    meeting_topic: str
+    meeting_start: datetime
+    meeting_end: datetime
+    pending_step: int | None
+    pending_step_name: str | None
+    current_role: str | None
+    sifat: str
+    opened_at: datetime
+    case_opened_at: datetime
+    waiting_since: datetime
+    due_at: datetime | None
+    closed: bool
+    outcome: str | None
+
+    @classmethod
+    def of(cls, case: Case, calendar: WorkingCalendar) -> CaseRow:
+        pending = case.pending_step
+        request = case.request
+        return cls(
+            case_id=case.id,
+            agenda_number=request.agenda_number,
+            opd_code=request.opd_code,
+            opd_name=request.opd_name,
+            hal=request.letter.subject,
+            letter_number=request.letter.number,
+            meeting_topic=request.meeting.topic,
+            meeting_start=request.meeting.start,
+            meeting_end=request.meeting.end,
+            pending_step=pending,
+            pending_step_name=STEP_NAMES.get(pending) if pending else None,
+            current_role=case.current_role,
+            sifat=case.sifat,
+            opened_at=case.records[0].at,
+            case_opened_at=case.created_on,
+            waiting_since=case.records[-1].at,
+            due_at=_due_at(case, calendar),
+            closed=case.closed is not None,
+            outcome=case.closed.outcome if case.closed else None,
+        )
+
+
+def _due_at(case: Case, calendar: WorkingCalendar) -> datetime | None:
     pending = case.pending_step
-    return {
-        "case_id": str(case.id),
-        "state": "closed" if case.closed else "open",
-        "opened_at": iso(case.created_on),
-        "request": case.request,
-        "pending_step": pending,
-        "pending_step_name": STEP_NAMES.get(pending) if pending else None,
-        "current_role": case.current_role,
-        "current_role_label": ROLE_NAMES.get(case.current_role or ""),
-        "due_at": iso(case.deadline_of(pending, calendar)) if pending in (5, 8) else None,
-        "steps_done": sorted(case.done_steps),
-        "branch": case.branch,
-        "sifat": case.sifat,
-        "slot_check": case.latest_slot_check,
-        "meeting": case.meeting,
-        "letter": {
-            "drafts": _jsonable(case.drafts),
-            "forwarded_letter_id": _jsonable(case.forwarded_letter_id),
-            "sent": _jsonable(case.sent_letter),
-        },
-        "sla_breaches": _jsonable(case.sla_breaches),
-        "closed": case.closed is not None,
-        "outcome": case.closed["outcome"] if case.closed else None,
-        "closed_at": iso(case.closed["at"]) if case.closed else None,
-    }
-
-
-def _sla_summary(case: Case, step: int, limit: str, calendar: WorkingCalendar) -> dict[str, Any]:
-    start = case.step_record(4 if step == 5 else 7)
-    done = case.step_record(step)
-    if start is None or (step == 5 and case.branch != "free"):
-        return {"limit": limit, "applies": False}
-    if done is not None and done["sla"] is not None:
-        return {"applies": True, "completed": True, **_jsonable(done["sla"])}
-    return {
-        "applies": True,
-        "completed": False,
-        "limit": limit,
-        "started_at": iso(start["at"]),
-        "deadline": iso(case.deadline_of(step, calendar)),
-        "completed_at": None,
-        "minutes_taken": None,
-        "breached": None,
-    }
-
-
-def history_view(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
-    return {
-        "case_id": str(case.id),
-        "agenda_number": case.request["agenda_number"],
-        "records": [record_view(r) for r in case.records],
-        "steps_done": sorted(case.done_steps),
-        "sla": {
-            "step_5": _sla_summary(case, 5, MEETING_LIMIT_TEXT, calendar),
-            "step_8": _sla_summary(case, 8, REVIEW_LIMIT_TEXT, calendar),
-            "meeting_minutes_taken": case.minutes_for_meeting(),
-            "breaches": _jsonable(case.sla_breaches),
-        },
-        "closed": case.closed is not None,
-        "outcome": case.closed["outcome"] if case.closed else None,
-        "closed_at": iso(case.closed["at"]) if case.closed else None,
-    }
-
-
-def disposition_sheet(case: Case, timezone: str) -> dict[str, Any]:
-    """The Lembar Disposisi: the request letter and each forward with instruction and paraf."""
-    zone = ZoneInfo(timezone)
-    request = case.request
-    forwards = [r for r in case.records if r["kind"] == "disposition"]
-    first_sifat = forwards[0]["sifat"] if forwards else "biasa"
-    return {
-        "case_id": str(case.id),
-        "letter_from": request["opd_name"],
-        "letter_number": request["letter"]["number"],
-        "letter_date": request["letter"]["date"],
-        "received_date": datetime.fromisoformat(request["submitted_at"])
-        .astimezone(zone)
-        .date()
-        .isoformat(),
-        "agenda_number": request["agenda_number"],
-        "sifat": first_sifat,
-        "hal": request["letter"]["subject"],
-        "forwards": [
-            {
-                "sop_step": r["sop_step"],
-                "from_role": r["actor"].get("on_behalf_of") or r["actor"]["role"],
-                "from_name": r["actor"]["name"],
-                "on_behalf_of": r["actor"].get("on_behalf_of"),
-                "to_role": r["to_role"],
-                "to_label": ROLE_NAMES.get(r["to_role"], r["to_role"]),
-                "instruction": r["instruction"],
-                "note": r["note"],
-                "sifat": r["sifat"],
-                "initials": initials(r["actor"]["name"]),
-                "date": r["at"].astimezone(zone).date().isoformat(),
-            }
-            for r in forwards
-        ],
-        "timezone": timezone,
-    }
-
-
-def inbox_row(case: Case, calendar: WorkingCalendar) -> dict[str, Any]:
-    pending = case.pending_step
-    request = case.request
-    return {
-        "case_id": str(case.id),
-        "agenda_number": request["agenda_number"],
-        "opd_code": request["opd_code"],
-        "opd_name": request["opd_name"],
-        "hal": request["letter"]["subject"],
-        "letter_number": request["letter"]["number"],
-        "meeting_topic": request["meeting"]["topic"],
-        "meeting_start": request["meeting"]["start"],
-        "meeting_end": request["meeting"]["end"],
-        "pending_step": pending,
-        "pending_step_name": STEP_NAMES.get(pending) if pending else None,
-        "current_role": case.current_role,
-        "sifat": case.sifat,
-        "opened_at": iso(case.records[0]["at"]),
-        "case_opened_at": iso(case.created_on),
-        "waiting_since": iso(case.records[-1]["at"]),
-        "due_at": iso(case.deadline_of(pending, calendar)) if pending in (5, 8) else None,
-        "closed": case.closed is not None,
-        "outcome": case.closed["outcome"] if case.closed else None,
-    }
+    return case.deadline_of(pending, calendar) if pending is not None else None

@@ -9,7 +9,16 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.disposition.domain import Case
+from services.disposition.domain import (
+    Case,
+    Closure,
+    Draft,
+    Meeting,
+    Record,
+    RequestDetails,
+    SentLetter,
+    SlotCheck,
+)
 from shared.calendar import WorkingCalendar
 from shared.errors import Forbidden, InvalidInput, OutOfOrder
 from tests.builders import (
@@ -17,9 +26,9 @@ from tests.builders import (
     letter_drafted,
     letter_sent,
     meeting_created,
+    person,
     slot_checked,
     submitted,
-    who,
 )
 
 CALENDAR = WorkingCalendar()
@@ -31,17 +40,12 @@ def minutes(n: float) -> datetime:
 
 def open_case(at: datetime = T0) -> Case:
     event = submitted(at=at)
-    return Case(
-        request_id=event.request_id,
-        request=event.model_dump(mode="json"),
-        submitted_by=who("opd"),
-        submitted_at=at,
-        caused_by="evt-submitted",
-    )
+    request = RequestDetails.from_stored(event.model_dump())
+    return Case.open(event.request_id, request, person("opd"), "evt-submitted")
 
 
-def dispose(case: Case, role: str, to_role: str, at: datetime, **kwargs: Any) -> dict[str, Any]:
-    actor = kwargs.pop("actor", None) or who(role)
+def dispose(case: Case, role: str, to_role: str, at: datetime, **kwargs: Any) -> Record:
+    actor = kwargs.pop("actor", None) or person(role)
     args: dict[str, Any] = {"instruction": None, "note": "", "sifat": None, "letter_id": None}
     args.update(kwargs)
     return case.dispose(actor=actor, to_role=to_role, calendar=CALENDAR, at=at, **args)
@@ -49,55 +53,32 @@ def dispose(case: Case, role: str, to_role: str, at: datetime, **kwargs: Any) ->
 
 def check_slot(case: Case, available: bool, at: datetime) -> bool:
     event = slot_checked(case.id, available=available, at=at)
-    return case.record_slot_check(
-        check=event.model_dump(mode="json", exclude={"request_id"}),
-        checked_at=at,
-        caused_by="evt-slot",
-    )
+    return case.record_slot_check(SlotCheck.from_stored(event.model_dump()), "evt-slot")
 
 
 def create_meeting(case: Case, at: datetime, meeting_id: str = "812 3456 7890") -> bool:
     event = meeting_created(case.id, at=at, meeting_id=meeting_id)
     return case.record_meeting(
-        meeting=event.model_dump(mode="json", exclude={"request_id", "created_by"}),
-        actor=who("staf"),
-        created_at=at,
-        caused_by="evt-meeting",
+        Meeting.from_stored(event.model_dump()), person("staf"), "evt-meeting"
     )
 
 
 def draft(case: Case, letter_id: UUID, at: datetime, kind: str = "meeting_provided") -> bool:
     event = letter_drafted(case.id, letter_id, at=at, kind=kind)
-    return case.record_draft(
-        letter_id=letter_id,
-        kind=kind,
-        hal=event.hal,
-        draft_sha256=event.draft_sha256,
-        actor=who("subkoordinator"),
-        drafted_at=at,
-        caused_by="evt-draft",
-    )
+    draft = Draft(letter_id, kind, event.hal, event.draft_sha256, at)
+    return case.record_draft(draft, person("subkoordinator"), "evt-draft")
 
 
 def send(case: Case, letter_id: UUID, at: datetime, kind: str = "meeting_provided") -> bool:
     event = letter_sent(case.id, letter_id, at=at, kind=kind)
-    return case.record_letter_sent(
-        letter_id=letter_id,
-        kind=kind,
-        number=event.number,
-        actor=event.signer.model_dump(mode="json"),
-        channels=event.channels,
-        pdf_sha256=event.pdf_sha256,
-        verification_url=event.verification_url,
-        sent_at=at,
-        caused_by="evt-sent",
+    letter = SentLetter(
+        letter_id, kind, event.number, event.channels, event.pdf_sha256, event.verification_url, at
     )
+    return case.record_letter_sent(letter, event.signer, "evt-sent")
 
 
 def receive(case: Case, letter_id: UUID, at: datetime) -> bool:
-    return case.record_receipt(
-        letter_id=letter_id, actor=who("opd"), received_at=at, caused_by="evt-received"
-    )
+    return case.record_receipt(letter_id, person("opd"), at, "evt-received")
 
 
 def to_step(case: Case, last: int, letter_id: UUID | None = None) -> None:
@@ -156,12 +137,12 @@ def test_free_branch_records_all_ten_steps_and_closes_with_meeting_provided() ->
     case = open_case()
     letter_id = uuid4()
     to_step(case, 10, letter_id)
-    assert case.closed == {"outcome": "meeting_provided", "at": minutes(240)}
+    assert case.closed == Closure("meeting_provided", minutes(240))
     assert case.done_steps == set(range(1, 11))
     assert case.pending_step is None
-    steps = [r["sop_step"] for r in case.records if r["kind"] != "slot_check"]
+    steps = [r.sop_step for r in case.records if r.kind != "slot_check"]
     assert steps == [1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10]
-    instructions = [r["instruction"] for r in case.records if r["kind"] == "disposition"]
+    instructions = [r.instruction for r in case.records if r.kind == "disposition"]
     assert instructions[0] == "Proses lebih lanjut"
     assert instructions[1] == "Koordinasikan/konfirmasikan"
     assert instructions[4] == "Tanggapan dan saran"
@@ -171,8 +152,8 @@ def test_free_branch_records_all_ten_steps_and_closes_with_meeting_provided() ->
     assert closed.steps[4]["actor"]["username"] == "staf"
     assert closed.meeting_minutes_taken == 10.0
     assert closed.sla_breaches == []
-    step7 = [r for r in case.records if r["kind"] == "disposition" and r["sop_step"] == 7]
-    assert step7[0]["refs"] == {"letter_id": str(letter_id)}
+    step7 = [r for r in case.records if r.kind == "disposition" and r.sop_step == 7]
+    assert step7[0].refs == {"letter_id": str(letter_id)}
 
 
 def test_full_branch_informs_the_opd_and_closes_with_schedule_full() -> None:
@@ -188,7 +169,7 @@ def test_full_branch_informs_the_opd_and_closes_with_schedule_full() -> None:
     send(case, letter_id, minutes(25), kind="schedule_full")
     assert case.current_role == "opd"
     receive(case, letter_id, minutes(60))
-    assert case.closed == {"outcome": "schedule_full", "at": minutes(60)}
+    assert case.closed == Closure("schedule_full", minutes(60))
     closed = case.collect_events()[-1]
     assert isinstance(closed, Case.Closed)
     assert [s["sop_step"] for s in closed.steps] == [1, 2, 3, 4, 4, 10]
@@ -242,7 +223,7 @@ def test_step_4_waits_for_the_schedule_check_and_follows_its_result() -> None:
     check_slot(case, True, minutes(13))
     with pytest.raises(OutOfOrder, match="available"):
         dispose(case, "subkoordinator", "opd", minutes(14))
-    assert dispose(case, "subkoordinator", "staf", minutes(15))["sop_step"] == 4
+    assert dispose(case, "subkoordinator", "staf", minutes(15)).sop_step == 4
 
 
 def test_step_7_needs_a_drafted_letter_of_this_case() -> None:
@@ -258,7 +239,7 @@ def test_step_7_needs_a_drafted_letter_of_this_case() -> None:
 def test_a_closed_case_takes_no_more_dispositions() -> None:
     case = open_case()
     to_step(case, 2)
-    case.withdraw(reason="batal", actor=who("opd"), withdrawn_at=minutes(30), caused_by=None)
+    case.withdraw("batal", person("opd"), minutes(30), None)
     with pytest.raises(OutOfOrder, match="closed"):
         dispose(case, "kabid", "subkoordinator", minutes(31))
 
@@ -283,20 +264,20 @@ def test_a_case_cannot_be_closed_with_a_step_missing() -> None:
 
 def test_an_acting_official_is_recorded_with_whose_role_they_held() -> None:
     case = open_case()
-    plt = who("kabid", on_behalf_of="kadis")
+    plt = person("kabid", on_behalf_of="kadis")
     record = dispose(
         case, "kabid", "kabid", minutes(5), actor=plt, sifat="segera", note="Mohon segera"
     )
-    assert record["actor"] == {
+    assert record.actor.model_dump() == {
         "username": "kabid",
         "name": "Budi Santoso",
         "role": "kabid",
         "on_behalf_of": "kadis",
         "opd_code": None,
     }
-    assert (record["sop_step"], record["sifat"], record["note"]) == (2, "segera", "Mohon segera")
+    assert (record.sop_step, record.sifat, record.note) == (2, "segera", "Mohon segera")
     # The sifat carries down the chain unless changed.
-    assert dispose(case, "kabid", "subkoordinator", minutes(6))["sifat"] == "segera"
+    assert dispose(case, "kabid", "subkoordinator", minutes(6)).sifat == "segera"
 
 
 def test_instruction_and_note_are_checked() -> None:
@@ -327,7 +308,7 @@ def test_the_same_report_twice_is_recorded_once() -> None:
     assert send(case, letter_id, minutes(60)) is False
     assert receive(case, letter_id, minutes(70)) is True
     assert receive(case, letter_id, minutes(70)) is False  # the case is closed; still no error
-    assert [r["sop_step"] for r in case.records] == [1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10]
+    assert [r.sop_step for r in case.records] == [1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10]
 
 
 def test_reports_that_cannot_apply_are_refused() -> None:
@@ -353,49 +334,37 @@ def test_reports_that_cannot_apply_are_refused() -> None:
 def test_a_withdrawal_closes_the_case_once() -> None:
     case = open_case()
     to_step(case, 4)
-    assert (
-        case.withdraw(
-            reason="Rapat batal", actor=who("opd"), withdrawn_at=minutes(25), caused_by="e"
-        )
-        is True
-    )
-    assert (
-        case.withdraw(
-            reason="Rapat batal", actor=who("opd"), withdrawn_at=minutes(25), caused_by="e"
-        )
-        is False
-    )
-    assert case.closed == {"outcome": "withdrawn", "at": minutes(25)}
-    assert case.records[-1]["kind"] == "withdrawal"
-    assert case.records[-1]["note"] == "Rapat batal"
+    assert case.withdraw("Rapat batal", person("opd"), minutes(25), "e") is True
+    assert case.withdraw("Rapat batal", person("opd"), minutes(25), "e") is False
+    assert case.closed == Closure("withdrawn", minutes(25))
+    assert case.records[-1].kind == "withdrawal"
+    assert case.records[-1].note == "Rapat batal"
 
 
 def test_a_closed_case_refuses_a_withdrawal_and_keeps_its_outcome() -> None:
     case = open_case()
     to_step(case, 10)
     assert case.closed is not None
-    closed = dict(case.closed)
+    closed = case.closed
     case.collect_events()
 
     def late() -> bool:
-        return case.withdraw(
-            reason="Rapat batal", actor=who("opd"), withdrawn_at=minutes(400), caused_by="e"
-        )
+        return case.withdraw("Rapat batal", person("opd"), minutes(400), "e")
 
     assert late() is True
     assert late() is False  # the same withdrawal again: refused once
     assert case.closed == closed
-    assert case.closed["outcome"] == "meeting_provided"
+    assert case.closed.outcome == "meeting_provided"
     [refusal] = case.collect_events()
     assert isinstance(refusal, Case.WithdrawalRefused)
     assert refusal.outcome == "meeting_provided"
     record = case.records[-1]
-    assert (record["kind"], record["sop_step"], record["note"]) == (
+    assert (record.kind, record.sop_step, record.note) == (
         "withdrawal_refused",
         None,
         "Rapat batal",
     )
-    assert record["actor"] == who("opd")
+    assert record.actor == person("opd")
     assert case.done_steps == set(range(1, 11))
 
 
@@ -417,12 +386,13 @@ def test_the_meeting_is_due_15_minutes_after_the_disposition_to_staff(
     assert bool(found) is late
     meeting_record = case.step_record(5)
     assert meeting_record is not None
-    assert meeting_record["sla"]["breached"] is late
-    assert meeting_record["sla"]["minutes_taken"] == taken
+    assert meeting_record.sla is not None
+    assert meeting_record.sla.breached is late
+    assert meeting_record.sla.minutes_taken == taken
     if late:
         assert (found[0].sop_step, found[0].deadline) == (5, minutes(35))
         assert found[0].limit == "15 menit"
-        assert case.sla_breaches[0]["sop_step"] == 5
+        assert case.sla_breaches[0].sop_step == 5
 
 
 def wita(day: int, month: int, hour: int, minute: int = 0) -> datetime:
@@ -460,7 +430,8 @@ def test_the_review_is_due_one_working_day_after_step_7(
 ) -> None:
     case = case_at_step_7(step7)
     record = dispose(case, "kabid", "kadis", step8)
-    assert record["sla"]["breached"] is late
+    assert record.sla is not None
+    assert record.sla.breached is late
     found = breaches(case)
     assert bool(found) is late
     if late:
@@ -481,7 +452,7 @@ def test_an_overdue_meeting_is_flagged_while_still_open_and_only_once() -> None:
     assert not case.flag_overdue(minutes(50), CALENDAR)
     create_meeting(case, minutes(60))  # done late: already reported, not reported again
     assert breaches(case) == []
-    assert case.step_record(5)["sla"]["breached"] is True  # type: ignore[index]
+    assert case.step_record(5).sla.breached is True  # type: ignore[union-attr]
 
 
 def test_an_overdue_review_is_flagged_after_one_working_day() -> None:

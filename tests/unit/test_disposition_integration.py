@@ -5,28 +5,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.disposition.domain import Case
+from services.disposition.domain import Case, Meeting, RequestDetails, SlotCheck
 from services.disposition.integration import to_integration
 from shared.calendar import WorkingCalendar
 from shared.events import CaseClosed, Disposed, SlaBreached
-from tests.builders import T0, meeting_created, person, slot_checked, submitted, who
+from tests.builders import T0, meeting_created, person, slot_checked, submitted
 
 
 def _opened_case() -> Case:
     event = submitted()
-    return Case(
-        request_id=event.request_id,
-        request=event.model_dump(mode="json"),
-        submitted_by=who("opd"),
-        submitted_at=event.submitted_at,
-        caused_by="evt-1",
-    )
+    request = RequestDetails.from_stored(event.model_dump())
+    return Case.open(event.request_id, request, person("opd"), "evt-1")
 
 
 def test_a_disposition_is_published_as_disposed_with_the_actor_and_step() -> None:
     case = _opened_case()
     case.dispose(
-        actor=who("kabid", on_behalf_of="kadis"),
+        actor=person("kabid", on_behalf_of="kadis"),
         to_role="kabid",
         instruction=None,
         note="segera",
@@ -50,9 +45,7 @@ def test_a_disposition_is_published_as_disposed_with_the_actor_and_step() -> Non
 
 def test_a_withdrawal_is_published_as_case_closed_with_the_steps_so_far() -> None:
     case = _opened_case()
-    case.withdraw(
-        reason="batal", actor=who("opd"), withdrawn_at=T0 + timedelta(hours=1), caused_by="e9"
-    )
+    case.withdraw("batal", person("opd"), T0 + timedelta(hours=1), "e9")
     *_, closed = case.collect_events()
     [published] = to_integration(closed)
     assert isinstance(published, CaseClosed)
@@ -67,7 +60,7 @@ def test_a_late_meeting_is_published_as_sla_breached() -> None:
     calendar = WorkingCalendar()
     for role, to_role, minutes in (("kadis", "kabid", 1), ("kabid", "subkoordinator", 2)):
         case.dispose(
-            actor=who(role),
+            actor=person(role),
             to_role=to_role,
             instruction=None,
             note="",
@@ -77,11 +70,9 @@ def test_a_late_meeting_is_published_as_sla_breached() -> None:
             at=T0 + timedelta(minutes=minutes),
         )
     check = slot_checked(case.id, available=True, at=T0 + timedelta(minutes=3))
-    case.record_slot_check(
-        check=check.model_dump(mode="json"), checked_at=check.checked_at, caused_by=None
-    )
+    case.record_slot_check(SlotCheck.from_stored(check.model_dump()), None)
     case.dispose(
-        actor=who("subkoordinator"),
+        actor=person("subkoordinator"),
         to_role="staf",
         instruction=None,
         note="",
@@ -91,12 +82,7 @@ def test_a_late_meeting_is_published_as_sla_breached() -> None:
         at=T0 + timedelta(minutes=10),
     )
     meeting = meeting_created(case.id, at=T0 + timedelta(minutes=40))
-    case.record_meeting(
-        meeting=meeting.model_dump(mode="json"),
-        actor=who("staf"),
-        created_at=meeting.created_at,
-        caused_by="evt-meeting",
-    )
+    case.record_meeting(Meeting.from_stored(meeting.model_dump()), person("staf"), "evt-meeting")
     *_, breach = case.collect_events()
     [published] = to_integration(breach)
     assert isinstance(published, SlaBreached)
