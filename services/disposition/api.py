@@ -11,13 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.disposition.application import DispositionApplication
 from services.disposition.procedure import MAX_INSTRUCTION, MAX_NOTE
-from services.disposition.views import (
-    CaseRow,
-    CaseView,
-    DispositionSheet,
-    DispositionView,
-    HistoryView,
-)
+from services.disposition.sheet import DispositionSheet
+from services.disposition.views import CaseRow, CaseView, DispositionView, HistoryView
 from shared.access import CaseReader
 from shared.events import Sifat
 from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset

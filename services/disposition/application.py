@@ -29,7 +29,8 @@ from services.disposition.domain import (
     SentLetter,
     SlotCheck,
 )
-from services.disposition.views import CaseRow, CaseView, DispositionSheet, HistoryView
+from services.disposition.sheet import DispositionSheet
+from services.disposition.views import CaseRow, CaseView, HistoryView
 from shared.access import check_kind, check_owner, may_read
 from shared.calendar import WorkingCalendar
 from shared.errors import NotFound, OutOfOrder

@@ -1,9 +1,10 @@
-"""What the disposition API shows: the case, its audit history, the Lembar Disposisi, a row of
-a list or an inbox, each a response model built from a :class:`~services.disposition.domain.Case`.
+"""What the disposition API shows: the case, its audit history, a row of a list or an inbox,
+each a response model built from a :class:`~services.disposition.domain.Case` (the Lembar
+Disposisi, a document, is :mod:`services.disposition.sheet`).
 
-Times are sent in UTC (ISO 8601); the Lembar Disposisi, a document, gives dates in the office's
-time zone. What the case records as a value (the request, the slot check, the meeting, the
-drafts, the letter sent, the SLA figures) is shown as that value, field for field.
+Times are sent in UTC (ISO 8601). What the case records as a value (the request, the slot
+check, the meeting, the drafts, the letter sent, the SLA figures) is shown as that value, field
+for field.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,7 +25,7 @@ from services.disposition.domain import (
     SentLetter,
     SlotCheck,
 )
-from services.disposition.procedure import STEP_NAMES, initials
+from services.disposition.procedure import STEP_NAMES
 from services.disposition.sla import SlaBreach, SlaFigures
 from shared.calendar import WorkingCalendar
 from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT
@@ -38,18 +38,18 @@ OTHER_RECORDS = {
 }
 
 
-class _View(BaseModel):
+class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ActorView(_View):
+class ActorView(View):
     username: str
     name: str
     role: str
     on_behalf_of: str | None
 
 
-class RecordView(_View):
+class RecordView(View):
     """One record of the history: who did what at which SOP step, when, and what it refers to."""
 
     seq: int
@@ -98,13 +98,13 @@ class DispositionView(RecordView):
         return cls(case_id=case_id, **dict(RecordView.of(record)))
 
 
-class LetterState(_View):
+class LetterState(View):
     drafts: list[Draft]
     forwarded_letter_id: UUID | None
     sent: SentLetter | None
 
 
-class CaseView(_View):
+class CaseView(View):
     """The case: state, request, whose turn it is, slot check, meeting, letter, outcome."""
 
     case_id: UUID
@@ -157,7 +157,7 @@ class CaseView(_View):
         )
 
 
-class SlaSummary(_View):
+class SlaSummary(View):
     """A timed step's limit: whether it applies to this case and, once done, the figures."""
 
     applies: bool
@@ -183,14 +183,14 @@ class SlaSummary(_View):
         )
 
 
-class HistorySla(_View):
+class HistorySla(View):
     step_5: SlaSummary
     step_8: SlaSummary
     meeting_minutes_taken: float | None
     breaches: list[SlaBreach]
 
 
-class HistoryView(_View):
+class HistoryView(View):
     """Every record of the case (SOP steps 1 to 10, who, when, what), with the SLA figures."""
 
     case_id: UUID
@@ -221,73 +221,7 @@ class HistoryView(_View):
         )
 
 
-class Forward(_View):
-    """One forward on the Lembar Disposisi: from whom to whom, the instruction, the paraf."""
-
-    sop_step: int | None
-    from_role: str
-    from_name: str
-    on_behalf_of: str | None
-    to_role: str | None
-    to_label: str | None
-    instruction: str
-    note: str
-    sifat: str | None
-    initials: str
-    date: str
-
-    @classmethod
-    def of(cls, record: Record, zone: ZoneInfo) -> Forward:
-        actor = record.actor
-        return cls(
-            sop_step=record.sop_step,
-            from_role=actor.on_behalf_of or actor.role,
-            from_name=actor.name,
-            on_behalf_of=actor.on_behalf_of,
-            to_role=record.to_role,
-            to_label=ROLE_NAMES.get(record.to_role or "", record.to_role),
-            instruction=record.instruction,
-            note=record.note,
-            sifat=record.sifat,
-            initials=initials(actor.name),
-            date=record.at.astimezone(zone).date().isoformat(),
-        )
-
-
-class DispositionSheet(_View):
-    """The Lembar Disposisi of the request letter, as data."""
-
-    case_id: UUID
-    letter_from: str
-    letter_number: str
-    letter_date: str
-    received_date: str
-    agenda_number: str
-    sifat: str | None
-    hal: str
-    forwards: list[Forward]
-    timezone: str
-
-    @classmethod
-    def of(cls, case: Case, timezone: str) -> DispositionSheet:
-        zone = ZoneInfo(timezone)
-        request = case.request
-        forwards = [r for r in case.records if r.kind == "disposition"]
-        return cls(
-            case_id=case.id,
-            letter_from=request.opd_name,
-            letter_number=request.letter.number,
-            letter_date=request.letter.date.isoformat(),
-            received_date=request.submitted_at.astimezone(zone).date().isoformat(),
-            agenda_number=request.agenda_number,
-            sifat=forwards[0].sifat if forwards else "biasa",
-            hal=request.letter.subject,
-            forwards=[Forward.of(r, zone) for r in forwards],
-            timezone=timezone,
-        )
-
-
-class CaseRow(_View):
+class CaseRow(View):
     """A case in a list or an inbox: the request in brief and whose turn it is."""
 
     case_id: UUID
