@@ -22,9 +22,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if folder in MARKERS_BY_FOLDER:
             item.add_marker(MARKERS_BY_FOLDER[folder])
         callspec = getattr(item, "callspec", None)
-        if (callspec is not None and callspec.params.get("store_env") == "postgres") or (
-            item.path.name == "test_procedure_postgres.py"
-        ):
+        params = callspec.params if callspec is not None else {}
+        if "postgres" in (params.get("store_env"), params.get("system")):
             item.add_marker("postgres")
 
 

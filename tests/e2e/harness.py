@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,6 +22,50 @@ def demo_password() -> str:
     return str(DEMO_PASSWORD)
 
 
+# The portal forwards `/gw/<service>/<path>` to that service's `/<path>`.
+GATEWAY_PREFIX = "/gw/"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One answer a user got, as the answering service's OpenAPI document describes it."""
+
+    service: str
+    method: str
+    path: str
+    status: int
+    content_type: str
+    body: Any  # the parsed JSON, None when the answer is not JSON
+
+
+# Every answer the users of every e2e test got in this session: what tests/e2e/test_contracts.py
+# checks against the services' documents.
+TRAFFIC: list[Exchange] = []
+
+
+def recording_client(system: System) -> httpx.Client:
+    """A client that appends each answer to TRAFFIC, with the service that gave it."""
+    services = {urlsplit(url).netloc: name for name, url in system.urls.items()}
+
+    def record(response: httpx.Response) -> None:
+        url = response.request.url
+        service, path = services.get(url.netloc.decode(), "unknown"), url.path
+        if service == "portal" and path.startswith(GATEWAY_PREFIX):
+            service, _, rest = path.removeprefix(GATEWAY_PREFIX).partition("/")
+            path = "/" + rest
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        response.read()
+        is_json = content_type == "application/json" and bool(response.content)
+        body = json.loads(response.content) if is_json else None
+        TRAFFIC.append(
+            Exchange(
+                service, response.request.method, path, response.status_code, content_type, body
+            )
+        )
+
+    return httpx.Client(timeout=30, event_hooks={"response": [record]})
+
+
 @dataclass
 class User:
     """One logged-in person: their token, and calls to each service."""
@@ -27,7 +73,10 @@ class User:
     system: System
     username: str
     token: str
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = recording_client(self.system)
 
     def call(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
@@ -68,11 +117,11 @@ class User:
 
 
 def login(system: System, username: str, acting: bool = False) -> User:
-    response = httpx.post(
-        system.urls["portal"] + "/api/v1/auth/login",
-        json={"username": username, "password": demo_password(), "acting": acting},
-        timeout=30,
-    )
+    with recording_client(system) as client:
+        response = client.post(
+            system.urls["portal"] + "/api/v1/auth/login",
+            json={"username": username, "password": demo_password(), "acting": acting},
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     return User(system, username, body["token"])

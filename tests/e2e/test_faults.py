@@ -9,6 +9,7 @@ from collections import Counter
 
 import httpx
 import nats
+import pytest
 
 from services.intake.domain import request_id_for
 from services.launcher import System
@@ -16,6 +17,9 @@ from shared import subjects
 from tests.builders import submission
 from tests.e2e.harness import file_request, login, wait_until
 from tests.e2e.test_procedure import case_of, events_of, future_slot, types
+
+# Crashes are the processes' and the stream's business, not the store's: SQLite is enough.
+pytestmark = pytest.mark.parametrize("system", ["sqlite"], indirect=True)
 
 
 def test_a_consumer_killed_mid_flow_finishes_the_flow_after_restart_without_repeats(
