@@ -10,20 +10,23 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client as NatsClient
+from pydantic import BaseModel, Field
 
 from shared import subjects
 from shared.events import IntegrationEvent
 from shared.eventstore import ServiceApplication
 from shared.messaging import (
+    ConsumerStats,
     DurableConsumer,
     Handler,
     OutboxRelay,
+    RelayStats,
     ToIntegration,
     connect,
     ensure_stream,
@@ -32,6 +35,17 @@ from shared.messaging import (
 from shared.settings import Settings
 
 log = logging.getLogger("sivicon.runtime")
+
+
+class Health(BaseModel):
+    """What an operator sees of one service: connected or not, its relay, its consumers."""
+
+    service: str
+    status: Literal["ok", "degraded"]
+    nats_connected: bool
+    started_at: datetime | None
+    relay: RelayStats | None = Field(description="the outbox relay; null for the portal")
+    consumers: dict[str, ConsumerStats] = Field(description="by durable name")
 
 
 @dataclass(frozen=True)
@@ -168,15 +182,16 @@ class ServiceRuntime:
         if self.nc is not None:
             await self.nc.close()
 
-    def health(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "status": "ok" if self.nc is not None and self.nc.is_connected else "degraded",
-            "nats_connected": bool(self.nc and self.nc.is_connected),
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "relay": asdict(self.relay.stats) if self.relay else None,
-            "consumers": {c.durable: asdict(c.stats) for c in self.consumers},
-        }
+    def health(self) -> Health:
+        connected = bool(self.nc and self.nc.is_connected)
+        return Health(
+            service=self.service,
+            status="ok" if connected else "degraded",
+            nats_connected=connected,
+            started_at=self.started_at,
+            relay=self.relay.stats if self.relay else None,
+            consumers={c.durable: c.stats for c in self.consumers},
+        )
 
     def build_api(self, title: str, description: str = "") -> FastAPI:
         """The service's FastAPI app: lifespan, error handlers, caller auth, ``/api/v1/health``."""
@@ -189,7 +204,7 @@ class ServiceRuntime:
         api.state.application = self.application
 
         @api.get("/api/v1/health", tags=["operations"])
-        def health() -> dict[str, Any]:
+        def health() -> Health:
             """Whether the service is connected, how far its relay got, what its consumers did."""
             return self.health()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,14 +55,41 @@ def role_name(actor: Actor) -> str:
     return own
 
 
-def user_view(actor: Actor) -> dict[str, Any]:
-    return {**actor.model_dump(), "role_name": role_name(actor)}
+class UserView(Actor):
+    """Who is logged in, with their role as the page names it."""
+
+    role_name: str = Field(description="in Indonesian, e.g. `Plt. Kepala Dinas (Kepala Bidang)`")
+
+
+class LoginAnswer(BaseModel):
+    token: str = Field(description="send as `Authorization: Bearer <token>` to every service")
+    token_type: Literal["bearer"]
+    expires_in: int = Field(description="seconds")
+    user: UserView
+
+
+class AsyncApiDocument(BaseModel):
+    """An AsyncAPI 3.0 document (https://www.asyncapi.com/docs/reference/specification/v3.0.0);
+    its parts are described by that specification, not repeated here."""
+
+    model_config = ConfigDict(extra="allow")
+
+    asyncapi: str
+    info: dict[str, Any]
+    servers: dict[str, Any]
+    channels: dict[str, Any]
+    operations: dict[str, Any]
+    components: dict[str, Any]
+
+
+def user_view(actor: Actor) -> UserView:
+    return UserView(**actor.model_dump(), role_name=role_name(actor))
 
 
 @router.post("/auth/login")
 def login(
     body: Login, directory: DirectoryDep, throttle: ThrottleDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> LoginAnswer:
     """Log in with username and password (optionally as Plt/Plh); returns a bearer token."""
     throttle.check(body.username)
     try:
@@ -72,16 +99,16 @@ def login(
         raise
     throttle.succeeded(body.username)
     ttl = settings.token_ttl_minutes * 60
-    return {
-        "token": issue_token(settings.secret, actor, ttl),
-        "token_type": "bearer",
-        "expires_in": ttl,
-        "user": user_view(actor),
-    }
+    return LoginAnswer(
+        token=issue_token(settings.secret, actor, ttl),
+        token_type="bearer",  # noqa: S106 - the scheme's name, not a secret
+        expires_in=ttl,
+        user=user_view(actor),
+    )
 
 
 @router.get("/me")
-def me(actor: CurrentActor) -> dict[str, Any]:
+def me(actor: CurrentActor) -> UserView:
     """The logged-in user, as their token says."""
     return user_view(actor)
 
@@ -96,6 +123,6 @@ def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, s
 
 
 @router.get("/asyncapi.json")
-def asyncapi(settings: SettingsDep) -> dict[str, Any]:
+def asyncapi(settings: SettingsDep) -> AsyncApiDocument:
     """The AsyncAPI document of the events: subjects, schemas, the inbound request format."""
-    return asyncapi_document(settings.nats_url.split(",")[0])
+    return AsyncApiDocument(**asyncapi_document(settings.nats_url.split(",")[0]))
