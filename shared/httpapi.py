@@ -263,3 +263,9 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def the_application(request: Request) -> Any:
+    """The service's application, as its composition root set it: a route takes it as
+    ``Annotated[IntakeApplication, Depends(the_application)]``."""
+    return request.app.state.application

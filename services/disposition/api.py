@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.disposition.application import DispositionApplication
@@ -15,18 +15,13 @@ from services.disposition.sheet import DispositionSheet
 from services.disposition.views import CaseRow, CaseView, DispositionView, HistoryView
 from shared.access import CaseReader
 from shared.events import Sifat
-from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset
+from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset, the_application
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["disposition"])
 
 
-def get_app(request: Request) -> DispositionApplication:
-    app: DispositionApplication = request.app.state.application
-    return app
-
-
-AppDep = Annotated[DispositionApplication, Depends(get_app)]
+AppDep = Annotated[DispositionApplication, Depends(the_application)]
 
 
 class DispositionIn(BaseModel):

@@ -19,16 +19,11 @@ from shared.access import RequestReader, check_owner, may_read
 from shared.auth import require_role
 from shared.errors import Forbidden
 from shared.events import Actor, Submission
-from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset, page
+from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset, page, the_application
 from shared.settings import Settings
 from shared.validation import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
-
-
-def get_app(request: Request) -> IntakeApplication:
-    app: IntakeApplication = request.app.state.application
-    return app
 
 
 def get_settings(request: Request) -> Settings:
@@ -36,7 +31,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-AppDep = Annotated[IntakeApplication, Depends(get_app)]
+AppDep = Annotated[IntakeApplication, Depends(the_application)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.letters.application import LettersApplication
@@ -18,17 +18,12 @@ from services.letters.views import (
     verification_view,
 )
 from shared.access import LetterReader
-from shared.httpapi import CurrentActor
+from shared.httpapi import CurrentActor, the_application
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
 
 
-def get_app(request: Request) -> LettersApplication:
-    application: LettersApplication = request.app.state.application
-    return application
-
-
-AppDep = Annotated[LettersApplication, Depends(get_app)]
+AppDep = Annotated[LettersApplication, Depends(the_application)]
 
 
 class DraftRequest(BaseModel):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.scheduler.application import SchedulerApplication
@@ -16,18 +16,13 @@ from services.scheduler.views import HostAccountView, MeetingView, ScheduleDay, 
 from shared.access import HostAccountReader, MeetingReader, check_owner
 from shared.auth import require_role
 from shared.errors import InvalidInput
-from shared.httpapi import CurrentActor
+from shared.httpapi import CurrentActor, the_application
 from shared.validation import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["scheduler"])
 
 
-def get_app(request: Request) -> SchedulerApplication:
-    app: SchedulerApplication = request.app.state.application
-    return app
-
-
-AppDep = Annotated[SchedulerApplication, Depends(get_app)]
+AppDep = Annotated[SchedulerApplication, Depends(the_application)]
 
 
 class MeetingIn(BaseModel):
