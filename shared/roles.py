@@ -6,8 +6,7 @@ contract (:class:`shared.events.Actor`), the role checks and every page take the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 Role = Literal[
     "opd", "kadis", "kabid", "subkoordinator", "staf", "operator", "auditor", "admin", "system"
@@ -37,9 +36,7 @@ class _Acting(Protocol):
     def on_behalf_of(self) -> str | None: ...
 
 
-def effective_role(actor: _Acting | Mapping[str, Any]) -> str:
+def effective_role(actor: _Acting) -> str:
     """The role whose authority the actor exercises: the one an acting official (Plt/Plh) holds
-    (``on_behalf_of``), otherwise their own. Takes an :class:`~shared.events.Actor` or its dict."""
-    if isinstance(actor, Mapping):
-        return str(actor.get("on_behalf_of") or actor["role"])
+    (``on_behalf_of``), otherwise their own (an :class:`~shared.events.Actor`)."""
     return actor.on_behalf_of or actor.role
