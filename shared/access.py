@@ -18,7 +18,7 @@ from shared.events import Actor
 from shared.httpapi import current_actor
 from shared.roles import OFFICE_ROLES, ROLE_NAMES, effective_role
 
-Readable = Literal["request", "case", "meeting", "letter", "host_account", "dead_letter"]
+Readable = Literal["request", "case", "meeting", "letter", "host_account"]
 
 _EVERY_RECORD = frozenset({*OFFICE_ROLES, "operator", "auditor", "admin"})
 
@@ -28,7 +28,6 @@ READERS: dict[Readable, frozenset[str]] = {
     "meeting": _EVERY_RECORD | {"opd"},
     "letter": _EVERY_RECORD | {"opd"},
     "host_account": _EVERY_RECORD,
-    "dead_letter": frozenset({"operator", "auditor", "admin"}),
 }
 """For each kind of record, the roles that may read it at all."""
 
@@ -41,7 +40,6 @@ _NAMES: dict[Readable, tuple[str, str]] = {
     "meeting": ("meetings", "rapat"),
     "letter": ("letters", "surat"),
     "host_account": ("host accounts", "akun host Zoom"),
-    "dead_letter": ("dead letters", "pesan yang ditolak"),
 }
 
 
