@@ -113,6 +113,9 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 
+_UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 class UserDirectory:
     """Users kept in a JSON file under the data directory (administration comes later)."""
 
@@ -135,7 +138,10 @@ class UserDirectory:
 
     def authenticate(self, username: str, password: str, *, acting: bool = False) -> Actor:
         user = self.load().get(username)
-        if user is None or not check_password(password, user.password_hash):
+        # An unknown username costs the same scrypt as a known one: the answer's time does not
+        # tell which usernames exist.
+        known_hash = user.password_hash if user is not None else _UNKNOWN_USER_HASH
+        if not check_password(password, known_hash) or user is None:
             raise NotAuthenticated(
                 "wrong username or password",
                 "nama pengguna atau kata sandi salah",

@@ -85,3 +85,22 @@ class WorkingCalendar:
 
     def add_working_days(self, start: datetime, n: int) -> datetime:
         return add_working_days(start, n, self.timezone, self.holidays)
+
+
+MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+ZONE_LABELS = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Jayapura": "WIT"}
+"""Indonesia's time zones as people name them."""
+
+
+def indonesian_date(day: date) -> str:
+    """``30 November 2026``."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def indonesian_day_date(moment: datetime) -> str:
+    """``Senin, 30 November 2026``."""
+    return f"{DAYS[moment.weekday()]}, {indonesian_date(moment.date())}"

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
 
     auth_secret: SecretStr = SecretStr(_DEV_SECRET)
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    # A portal session ends after this long without a request, and at the latest this long
+    # after signing in.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_max_hours: int = Field(default=10, ge=1, le=72)
 
     host: str = "127.0.0.1"
     portal_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['portal']}"

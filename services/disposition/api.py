@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.disposition.application import DispositionApplication
-from services.disposition.procedure import MAX_INSTRUCTION, MAX_NOTE
 from services.disposition.sheet import DispositionSheet
 from services.disposition.views import CaseRow, CaseView, DispositionView, HistoryView
 from shared.access import CaseReader
 from shared.events import Sifat
 from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset, the_application
+from shared.procedure import MAX_INSTRUCTION, MAX_NOTE
 from shared.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["disposition"])

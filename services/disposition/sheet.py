@@ -7,8 +7,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.disposition.domain import Case, Record
-from services.disposition.procedure import initials
 from services.disposition.views import View
+from shared.procedure import initials
 from shared.roles import ROLE_NAMES
 
 

@@ -25,10 +25,9 @@ from services.disposition.domain import (
     SentLetter,
     SlotCheck,
 )
-from services.disposition.procedure import STEP_NAMES
 from services.disposition.sla import SlaBreach, SlaFigures
 from shared.calendar import WorkingCalendar
-from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT
+from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT, STEP_NAMES
 from shared.roles import ROLE_NAMES
 
 # What a record outside the ten steps is called in the history.

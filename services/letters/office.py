@@ -4,19 +4,12 @@ which reply, and how dates and times are written (in Indonesian, in the office's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from shared.calendar import OFFICE_TIMEZONE
+from shared.calendar import OFFICE_TIMEZONE, ZONE_LABELS, indonesian_day_date
 from shared.events import Actor
 from shared.roles import ROLE_NAMES
-
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-ZONE_LABELS = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Jayapura": "WIT"}
 
 
 @dataclass(frozen=True)
@@ -83,14 +76,6 @@ def signature_for(office: Office, kind: str, signer: Actor | None) -> Signature:
     if signer.on_behalf_of == "kadis" and signer.role != "kadis":
         return Signature((f"Plt. {head},",), signer.name)
     return Signature((f"{head},",), signer.name, office.head_pangkat, office.head_nip)
-
-
-def indonesian_date(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def indonesian_day_date(moment: datetime) -> str:
-    return f"{DAYS[moment.weekday()]}, {indonesian_date(moment.date())}"
 
 
 def _hhmm(moment: datetime) -> str:

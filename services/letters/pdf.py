@@ -32,8 +32,9 @@ from reportlab.platypus import (
 )
 
 from services.letters import wording
-from services.letters.office import Office, Signature, indonesian_date
+from services.letters.office import Office, Signature
 from services.letters.values import Draft
+from shared.calendar import indonesian_date
 
 _BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=11, leading=15)
 _BODY = ParagraphStyle("body", parent=_BASE, alignment=TA_JUSTIFY, firstLineIndent=1.25 * cm)

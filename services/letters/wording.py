@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from services.letters.office import Office, indonesian_date, indonesian_day_date, time_range
+from services.letters.office import Office, time_range
 from services.letters.values import Draft, MeetingCopy, RequestCopy
+from shared.calendar import indonesian_date, indonesian_day_date
 
 CLOSING = "Demikian disampaikan, atas perhatian dan kerja sama Saudara diucapkan terima kasih."
 MEETING_NOTICE = (

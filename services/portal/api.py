@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.portal.users import LoginThrottle, public_view
+from services.portal.throttle import SignInGuard
+from services.portal.users import public_view
 from shared.asyncapi import asyncapi_document
 from shared.auth import UserDirectory, issue_token, require_role
 from shared.errors import NotAuthenticated
@@ -24,9 +25,9 @@ def get_directory(request: Request) -> UserDirectory:
     return directory
 
 
-def get_throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
+def get_guard(request: Request) -> SignInGuard:
+    guard: SignInGuard = request.app.state.sign_in_guard
+    return guard
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,7 +36,7 @@ def get_settings(request: Request) -> Settings:
 
 
 DirectoryDep = Annotated[UserDirectory, Depends(get_directory)]
-ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
+GuardDep = Annotated[SignInGuard, Depends(get_guard)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -88,16 +89,21 @@ def user_view(actor: Actor) -> UserView:
 
 @router.post("/auth/login")
 def login(
-    body: Login, directory: DirectoryDep, throttle: ThrottleDep, settings: SettingsDep
+    body: Login,
+    request: Request,
+    directory: DirectoryDep,
+    guard: GuardDep,
+    settings: SettingsDep,
 ) -> LoginAnswer:
     """Log in with username and password (optionally as Plt/Plh); returns a bearer token."""
-    throttle.check(body.username)
+    address = request.client.host if request.client else "?"
+    guard.check(body.username, address)
     try:
         actor = directory.authenticate(body.username, body.password, acting=body.acting)
     except NotAuthenticated:
-        throttle.failed(body.username)
+        guard.failed(body.username, address)
         raise
-    throttle.succeeded(body.username)
+    guard.succeeded(body.username, address)
     ttl = settings.token_ttl_minutes * 60
     return LoginAnswer(
         token=issue_token(settings.secret, actor, ttl),

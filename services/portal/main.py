@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from services.portal import pages, proxy
+from services.portal import pages, proxy, signin
 from services.portal.api import router
-from services.portal.users import LoginThrottle, seed_demo_users
+from services.portal.backend import Backend
+from services.portal.sessions import SessionStore
+from services.portal.templating import Pages
+from services.portal.throttle import SignInGuard
+from services.portal.users import seed_demo_users
 from shared.auth import UserDirectory
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
@@ -35,9 +40,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         router=router,
     )
     api.state.users = users
-    api.state.login_throttle = LoginThrottle()
+    api.state.sign_in_guard = SignInGuard()
+    api.state.pages = Pages(settings.timezone)
+    api.state.sessions = SessionStore(
+        settings.data_dir / "portal-sessions.sqlite",
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(hours=settings.session_max_hours),
+    )
+    api.add_exception_handler(signin.SignInNeeded, signin.on_sign_in_needed)
+    api.add_exception_handler(signin.PageRefused, signin.on_page_refused)
     api.router.lifespan_context = _with_http_client(api.router.lifespan_context)
     api.include_router(proxy.router)
+    api.include_router(signin.router)
     api.include_router(pages.router)
     api.mount("/static", pages.static_files(), name="static")
     return api
@@ -53,6 +67,7 @@ def _with_http_client(inner: Lifespan) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app), httpx.AsyncClient(timeout=proxy.TIMEOUT, trust_env=False) as client:
             app.state.http = client
+            app.state.backend = Backend(app.state.settings, client)
             yield
 
     return lifespan

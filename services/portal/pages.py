@@ -1,4 +1,5 @@
-"""The page itself: one HTML file and its script and style, served from the portal's origin."""
+"""The portal's static files (style, script, icons; nothing from elsewhere) and the public
+``/verifikasi`` page of a sent letter."""
 
 from __future__ import annotations
 
@@ -11,28 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from services.portal.templating import SECURITY_HEADERS
+
 STATIC_DIR = Path(__file__).parent / "static"
 
-# Nothing may be fetched from elsewhere: the page works offline and leaks nothing to third parties.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
 router = APIRouter(include_in_schema=False)
-
-
-@router.api_route("/", methods=["GET", "HEAD"])
-def index(request: Request) -> HTMLResponse:
-    """The portal page, told the office's time zone (the one setting it shows times in)."""
-    timezone = escape(request.app.state.settings.timezone)
-    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    page = page.replace('<html lang="id">', f'<html lang="id" data-timezone="{timezone}">', 1)
-    return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
 
 def static_files() -> StaticFiles:

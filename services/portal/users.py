@@ -1,4 +1,4 @@
-"""Who may log in to the portal: the demo users seeded on first start, and the brute-force guard.
+"""Who may log in to the portal: the demo users seeded on first start.
 
 The accounts themselves live in :class:`shared.auth.UserDirectory` (a JSON file under the data
 directory, scrypt hashes); this module only adds what the portal needs on top of it.
@@ -6,14 +6,9 @@ directory, scrypt hashes); this module only adds what the portal needs on top of
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import replace
 
 from shared.auth import User, UserDirectory, hash_password
-from shared.errors import SiviconError
 from shared.roles import ROLE_NAMES
 
 DEMO_PASSWORD = "sivicon-demo"  # noqa: S105 - printed by `sivicon up`; demo data is refused in production
@@ -159,66 +154,3 @@ def public_view(user: User) -> dict[str, str | None]:
         "jabatan": user.jabatan,
         "pangkat": user.pangkat,
     }
-
-
-# --------------------------------------------------------------------------- brute-force guard
-
-
-class TooManyAttempts(SiviconError):
-    status = 429
-    code = "too_many_attempts"
-
-
-class LoginThrottle:
-    """Refuses a username after ``max_failures`` wrong passwords within ``window_seconds``.
-
-    Kept in memory: a restart forgets the count, which is acceptable for a guard that only has to
-    make guessing slow. Keys are case-folded so that ``KADIS`` and ``kadis`` count together.
-    """
-
-    def __init__(
-        self,
-        max_failures: int = 10,
-        window_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, username: str) -> None:
-        """Raise :class:`TooManyAttempts` while ``username`` is locked out."""
-        with self._lock:
-            now = self.clock()
-            self._forget_old(now)
-            failures = self._failures.get(username.casefold())
-            if failures is None or len(failures) < self.max_failures:
-                return
-            wait = max(1, int(failures[0] + self.window_seconds - now + 0.999))
-        minutes = (wait + 59) // 60
-        raise TooManyAttempts(
-            f"too many failed logins for {username!r}; try again in {wait} seconds",
-            f"terlalu banyak percobaan masuk yang gagal untuk {username}; "
-            f"coba lagi dalam {minutes} menit",
-        )
-
-    def failed(self, username: str) -> None:
-        with self._lock:
-            now = self.clock()
-            self._forget_old(now)
-            self._failures.setdefault(username.casefold(), deque()).append(now)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username.casefold(), None)
-
-    def _forget_old(self, now: float) -> None:
-        horizon = now - self.window_seconds
-        for key in list(self._failures):
-            failures = self._failures[key]
-            while failures and failures[0] <= horizon:
-                failures.popleft()
-            if not failures:
-                del self._failures[key]

@@ -1,4 +1,4 @@
-"""The portal's user rules without a server: demo accounts, seeding, the brute-force guard."""
+"""The portal's user rules without a server: demo accounts, seeding, the sign-in guard."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from services.portal.throttle import SignInGuard, TooManyAttempts
 from services.portal.users import (
     DEMO_PASSWORD,
-    LoginThrottle,
-    TooManyAttempts,
     demo_users,
     public_view,
     seed_demo_users,
@@ -83,36 +82,50 @@ def test_public_view_has_no_password_hash() -> None:
     assert "scrypt" not in str(view)
 
 
-def test_throttle_refuses_after_ten_failures_within_five_minutes() -> None:
+def test_each_failure_makes_the_next_attempt_from_that_address_wait_longer() -> None:
     clock = Clock()
-    throttle = LoginThrottle(clock=clock)
-    for _ in range(9):
-        throttle.failed("kadis")
-        clock.now += 1
-    throttle.check("kadis")  # nine failures: still allowed
-    throttle.failed("KADIS")  # case does not reset the count
-    with pytest.raises(TooManyAttempts) as refused:
-        throttle.check("kadis")
-    assert refused.value.status == 429
-    assert "coba lagi" in refused.value.pesan
-    throttle.check("kabid")  # other users are not affected
+    guard = SignInGuard(clock=clock)
+    waits = []
+    for _ in range(8):
+        guard.failed("kadis", "10.0.0.9")
+        with pytest.raises(TooManyAttempts) as refused:
+            guard.check("KADIS", "10.0.0.9")
+        waits.append(int(refused.value.message.split(" in ")[1].split()[0]))
+        clock.now += 120  # past any delay: the next failure counts from here
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60]  # growing, never more than a minute
+    assert "coba lagi dalam 60 detik" in refused.value.pesan
 
 
-def test_throttle_forgets_failures_older_than_the_window() -> None:
+def test_nobody_can_lock_kadis_out_from_another_address() -> None:
     clock = Clock()
-    throttle = LoginThrottle(clock=clock)
-    for _ in range(10):
-        throttle.failed("staf")
+    guard = SignInGuard(clock=clock)
+    for _ in range(20):
+        guard.failed("kadis", "10.0.0.66")
     with pytest.raises(TooManyAttempts):
-        throttle.check("staf")
-    clock.now += 301
-    throttle.check("staf")
+        guard.check("kadis", "10.0.0.66")
+    guard.check("kadis", "10.0.0.7")  # Kadis at the office signs in at once
+    clock.now += 61
+    guard.check("staf", "10.0.0.66")  # and the guessing address only waits, it is not banned
 
 
-def test_a_success_clears_the_count() -> None:
-    throttle = LoginThrottle(clock=Clock())
-    for _ in range(9):
-        throttle.failed("subko")
-    throttle.succeeded("subko")
-    throttle.failed("subko")
-    throttle.check("subko")
+def test_many_failures_from_one_address_slow_every_username_from_it() -> None:
+    clock = Clock()
+    guard = SignInGuard(clock=clock)
+    for index in range(21):
+        guard.failed(f"tebakan{index}", "10.0.0.66")
+    with pytest.raises(TooManyAttempts):
+        guard.check("nama.baru", "10.0.0.66")
+
+
+def test_a_success_clears_the_delay_and_old_failures_are_forgotten() -> None:
+    clock = Clock()
+    guard = SignInGuard(clock=clock)
+    guard.failed("kabid", "10.0.0.9")
+    clock.now += 5
+    guard.succeeded("kabid", "10.0.0.9")
+    guard.failed("kabid", "10.0.0.9")
+    with pytest.raises(TooManyAttempts) as refused:
+        guard.check("kabid", "10.0.0.9")
+    assert "1 seconds" in refused.value.message  # counted afresh after the success
+    clock.now += 16 * 60
+    guard.check("kabid", "10.0.0.9")

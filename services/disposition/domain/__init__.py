@@ -16,7 +16,7 @@ case said no. The other services act on ``CaseClosed``, not on the withdrawal.
 The aggregate, its guards and commands are in :mod:`.case`; what each stored event adds in
 :mod:`.events`; the recorded values in :mod:`.values`; the refusals in :mod:`.refusals`. The time
 limits are counted by the pure functions of :mod:`services.disposition.sla`, the procedure's
-tables are in :mod:`services.disposition.procedure`. The names are re-exported here, so
+tables are in :mod:`shared.procedure`. The names are re-exported here, so
 ``from services.disposition.domain import X`` is the way in.
 """
 

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.disposition import procedure, sla
+from services.disposition import sla
 from services.disposition.domain import events, refusals
 from services.disposition.domain.events import STORED_AS, add_record
 from services.disposition.domain.values import (
@@ -30,6 +30,7 @@ from services.disposition.domain.values import (
     stored_actor,
 )
 from services.disposition.sla import SlaBreach
+from shared import procedure
 from shared.calendar import WorkingCalendar
 from shared.events import Actor
 from shared.procedure import required_steps

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.disposition.procedure import MAX_INSTRUCTION, MAX_NOTE, ROLE_FOR_STEP, SIFAT
 from shared.errors import Forbidden, InvalidInput, OutOfOrder
+from shared.procedure import MAX_INSTRUCTION, MAX_NOTE, ROLE_FOR_STEP, SIFAT
 from shared.roles import ROLE_NAMES
 
 
