@@ -14,13 +14,17 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from shared.errors import Forbidden, NotAuthenticated
+from shared.calendar import OFFICE_TIMEZONE, indonesian_date
+from shared.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from shared.events import Actor
 from shared.roles import ROLE_NAMES, effective_role
 
@@ -76,6 +80,10 @@ def require_role(actor: Actor, *roles: str) -> None:
 
 @dataclass(frozen=True)
 class User:
+    """An account. ``acting_for`` is a Plt/Plh appointment: the role this user may act for,
+    from ``acting_from`` to ``acting_until`` inclusive (office dates; an open end is unbounded).
+    A deactivated account (``active`` false) is kept, with its history, but cannot sign in."""
+
     username: str
     name: str
     role: str
@@ -85,6 +93,17 @@ class User:
     nip: str = ""
     jabatan: str = ""
     pangkat: str = ""
+    active: bool = True
+    acting_kind: str = "Plt"
+    acting_from: date | None = None
+    acting_until: date | None = None
+
+    def acting_on(self, day: date) -> bool:
+        """Whether the Plt/Plh appointment is in force on ``day``."""
+        if not self.acting_for:
+            return False
+        starts = self.acting_from is None or self.acting_from <= day
+        return starts and (self.acting_until is None or day <= self.acting_until)
 
     def actor(self, *, acting: bool = False) -> Actor:
         return Actor(
@@ -116,30 +135,100 @@ def check_password(password: str, stored: str) -> bool:
 _UNKNOWN_USER_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-class UserDirectory:
-    """Users kept in a JSON file under the data directory (administration comes later)."""
+_DATE_FIELDS = ("acting_from", "acting_until")
 
-    def __init__(self, path: Path) -> None:
+
+def _row_of(user: User) -> dict[str, Any]:
+    row = asdict(user)
+    for name in _DATE_FIELDS:
+        row[name] = row[name].isoformat() if row[name] is not None else None
+    return row
+
+
+def _user_of(row: dict[str, Any]) -> User:
+    # Rows written before a field existed take its default (an active account, no period).
+    for name in _DATE_FIELDS:
+        if row.get(name):
+            row[name] = date.fromisoformat(row[name])
+    return User(**row)
+
+
+class UserDirectory:
+    """Users kept in a JSON file under the data directory, administered by the ``admin`` role.
+
+    Changes are read-modify-write of the whole file under one lock (one portal process owns it).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        timezone: str = OFFICE_TIMEZONE,
+        today: Callable[[], date] | None = None,
+    ) -> None:
         self.path = path
+        self.zone = ZoneInfo(timezone)
+        self._today = today
+        self._lock = threading.Lock()
 
     def load(self) -> dict[str, User]:
         if not self.path.exists():
             return {}
         rows = json.loads(self.path.read_text(encoding="utf-8"))
-        return {row["username"]: User(**row) for row in rows}
+        return {row["username"]: _user_of(row) for row in rows}
 
     def save(self, users: Iterable[User]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(
-            json.dumps([asdict(u) for u in users], indent=2, ensure_ascii=False), encoding="utf-8"
+            json.dumps([_row_of(u) for u in users], indent=2, ensure_ascii=False), encoding="utf-8"
         )
         os.replace(tmp, self.path)
 
-    def authenticate(self, username: str, password: str, *, acting: bool = False) -> Actor:
+    def today(self) -> date:
+        """Today's date in the office's time zone: the day an appointment is checked against."""
+        return self._today() if self._today else datetime.now(self.zone).date()
+
+    def get(self, username: str) -> User:
         user = self.load().get(username)
-        # An unknown username costs the same scrypt as a known one: the answer's time does not
-        # tell which usernames exist.
+        if user is None:
+            raise NotFound(f"user {username} is unknown", f"pengguna {username} tidak dikenal")
+        return user
+
+    def add(self, user: User) -> User:
+        """Add a new account; refused when the username is taken (also by a deactivated one)."""
+        with self._lock:
+            users = self.load()
+            if user.username in users:
+                raise InvalidInput(
+                    f"username {user.username} is taken",
+                    f"nama pengguna {user.username} sudah dipakai",
+                    code="username_taken",
+                    details=[{"field": "username", "message": "sudah dipakai"}],
+                )
+            self.save([*users.values(), user])
+        return user
+
+    def update(self, username: str, **changes: Any) -> User:
+        """Change some fields of an account (never its username); returns the account as saved."""
+        if "username" in changes:
+            raise ValueError("a username never changes")
+        with self._lock:
+            users = self.load()
+            if username not in users:
+                raise NotFound(f"user {username} is unknown", f"pengguna {username} tidak dikenal")
+            users[username] = replace(users[username], **changes)
+            self.save(users.values())
+        return users[username]
+
+    def set_password(self, username: str, password: str) -> User:
+        return self.update(username, password_hash=hash_password(password))
+
+    def authenticate(
+        self, username: str, password: str, *, acting: bool = False, today: date | None = None
+    ) -> Actor:
+        user = self.load().get(username)
+        # An unknown username costs the same scrypt as a known one, and a deactivated account
+        # the same as an active one: the answer's time does not tell which usernames exist.
         known_hash = user.password_hash if user is not None else _UNKNOWN_USER_HASH
         if not check_password(password, known_hash) or user is None:
             raise NotAuthenticated(
@@ -147,10 +236,31 @@ class UserDirectory:
                 "nama pengguna atau kata sandi salah",
                 code="bad_credentials",
             )
+        if not user.active:
+            raise NotAuthenticated(
+                f"the account {username} is deactivated",
+                "akun Anda dinonaktifkan; hubungi administrator SIVICON",
+                code="account_deactivated",
+            )
         if acting and not user.acting_for:
             raise Forbidden(
                 f"{username} is not appointed to act for another official",
                 f"{username} tidak ditunjuk sebagai Plt/Plh",
                 code="not_acting",
             )
+        if acting and not user.acting_on(today or self.today()):
+            raise Forbidden(
+                f"the appointment of {username} to act for {user.acting_for} is not in force today",
+                f"penunjukan Plt/Plh Anda tidak berlaku hari ini ({_period(user)})",
+                code="acting_not_in_force",
+            )
         return user.actor(acting=acting)
+
+
+def _period(user: User) -> str:
+    """``berlaku 1 Desember 2026 s.d. 31 Desember 2026``, as the appointment reads."""
+    start = indonesian_date(user.acting_from) if user.acting_from else None
+    end = indonesian_date(user.acting_until) if user.acting_until else None
+    if start and end:
+        return f"berlaku {start} s.d. {end}"
+    return f"berlaku mulai {start}" if start else f"berlaku sampai {end}"

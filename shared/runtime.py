@@ -260,4 +260,6 @@ def serve(app: FastAPI, settings: Settings, service: str) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # Open streams (the portal's live updates) must not hold a stopping service for ever.
+        timeout_graceful_shutdown=2,
     )

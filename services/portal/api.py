@@ -120,7 +120,7 @@ def me(actor: CurrentActor) -> UserView:
 
 
 @router.get("/users")
-def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, str | None]]:
+def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, str | bool | None]]:
     """Every account, without password hashes (administrators only)."""
     require_role(actor, "admin")
     return [

@@ -14,7 +14,17 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.portal import pages, proxy, signin
+from services.portal import (
+    admin_pages,
+    calendar_pages,
+    cases_pages,
+    live,
+    pages,
+    proxy,
+    requests_pages,
+    signin,
+    step_actions,
+)
 from services.portal.api import router
 from services.portal.backend import Backend
 from services.portal.sessions import SessionStore
@@ -28,7 +38,7 @@ from shared.settings import Settings, load_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    users = UserDirectory(settings.data_dir / "users.json")
+    users = UserDirectory(settings.data_dir / "users.json", timezone=settings.timezone)
     if settings.demo_data:
         seed_demo_users(users)
     api = compose(
@@ -52,7 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.router.lifespan_context = _with_http_client(api.router.lifespan_context)
     api.include_router(proxy.router)
     api.include_router(signin.router)
+    api.include_router(live.router)
     api.include_router(pages.router)
+    api.include_router(calendar_pages.router)
+    api.include_router(requests_pages.router)
+    api.include_router(cases_pages.router)
+    api.include_router(step_actions.router)
+    api.include_router(admin_pages.router)
     api.mount("/static", pages.static_files(), name="static")
     return api
 

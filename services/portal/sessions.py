@@ -92,6 +92,27 @@ class SessionStore:
         actor = Actor.model_validate_json(row[0])
         return Session(key_hash, actor, row[1], row[2], started, now)
 
+    def alive(self, session: Session) -> bool:
+        """Whether the session still exists and has not expired, *without* restarting its idle
+        time (an open tab listening for updates is not the user's activity)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT started_at, seen_at FROM sessions WHERE key_hash = ?", (session.key_hash,)
+            ).fetchone()
+        if row is None:
+            return False
+        now = datetime.now(UTC)
+        started, seen = datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])
+        return now - seen <= self.idle and now - started <= self.lifetime
+
+    def end_for(self, username: str) -> int:
+        """End every session of a user (deactivated, password reset, role changed); how many."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM sessions WHERE json_extract(actor, '$.username') = ?", (username,)
+            )
+        return cursor.rowcount
+
     def end(self, session: Session) -> None:
         with self._lock:
             self._db.execute("DELETE FROM sessions WHERE key_hash = ?", (session.key_hash,))

@@ -10,13 +10,11 @@ import pytest
 
 from services.intake.main import create_app
 from shared.settings import Settings
-from tests.browser import test_portal_page as portal_page
+from tests.browser.conftest import ARTIFACTS, WAIT_MS
 from tests.support import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Route
-
-browser = portal_page.browser  # the same Chromium, launched the same way
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ def test_docs_draw_the_operations_with_nothing_but_the_service_reachable(
     browser: Browser, intake: str
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(portal_page.WAIT_MS)
+    context.set_default_timeout(WAIT_MS)
     blocked: list[str] = []
 
     def only_the_service(route: Route) -> None:
@@ -49,8 +47,8 @@ def test_docs_draw_the_operations_with_nothing_but_the_service_reachable(
         assert page.locator(".opblock").count() >= 3
         assert page.locator(".opblock-summary-path", has_text="/api/v1/health").count() == 1
         assert "SIVICON" in page.locator(".info .title").inner_text()
-        portal_page.ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(portal_page.ARTIFACTS / "docs.png"), full_page=False)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "docs.png"), full_page=False)
     finally:
         context.close()
     assert blocked == [], f"/docs asked for something outside the service: {blocked}"
