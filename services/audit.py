@@ -2,7 +2,8 @@
 
 It reads every event of the request (``sivicon.*.*.<request_id>``) and lays them out as the
 steps of the SOP: who did what, in which role (and on whose behalf), when; and it says which
-steps of the procedure are missing for the way the case went.
+steps of the procedure are missing for the way the case went. A request may be named by its
+agenda number too, found in the stream's ``RequestSubmitted`` events (:func:`requests_with_agenda`).
 
 A withdrawal is the OPD's request; what became of it is the case's answer: ``CaseClosed``
 (``withdrawn``) when it took effect, ``WithdrawalRefused`` when it came after the case was closed
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from shared.events import (
@@ -152,6 +154,21 @@ def audit(stream: Iterable[IntegrationEvent]) -> Audit:
         path = ()
     done = {e.step for e in entries if e.step is not None}
     return Audit(entries, outcome, [s for s in path if s not in done])
+
+
+def requests_with_agenda(stream: Iterable[IntegrationEvent], agenda_number: str) -> list[UUID]:
+    """The requests registered under ``agenda_number``, as their ``RequestSubmitted`` say: one,
+    or none when the number is unknown (the agenda book never gives a number twice)."""
+    wanted = agenda_number.strip().upper()
+    found: list[UUID] = []
+    for event in stream:
+        if (
+            isinstance(event, RequestSubmitted)
+            and event.agenda_number.upper() == wanted
+            and event.request_id not in found
+        ):
+            found.append(event.request_id)
+    return found
 
 
 def _who(actor: Actor | None) -> str:

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -181,111 +180,54 @@ def _office_zone() -> ZoneInfo:
     return ZoneInfo(os.environ.get("SIVICON_TIMEZONE", OFFICE_TIMEZONE))
 
 
-def format_event_line(subject: str, headers: dict[str, str], data: bytes, tz: ZoneInfo) -> str:
-    """``time  type  request  actor``: one line per event, for people watching the stream."""
-    try:
-        body = json.loads(data)
-    except ValueError:
-        body = {}
-    when = headers.get("ce-time") or headers.get("sivicon-dead-lettered-at", "")
-    with contextlib.suppress(ValueError):
-        when = datetime.fromisoformat(when).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-    kind = headers.get("ce-type", "")
-    if subject.startswith("sivicon.deadletter."):
-        kind = f"DEAD LETTER ({headers.get('sivicon-error', '')})"
-    elif subject.startswith("sivicon.inbound."):
-        kind = f"inbound request {headers.get('Nats-Msg-Id', '')}"
-    actor = ""
-    for key in (
-        "by",
-        "submitted_by",
-        "created_by",
-        "drafted_by",
-        "signer",
-        "received_by",
-        "withdrawn_by",
-        "cancelled_by",
-    ):
-        if isinstance(body, dict) and isinstance(body.get(key), dict):
-            who = body[key]
-            actor = f"{who.get('name', '')} [{who.get('role', '')}]"
-            if who.get("on_behalf_of"):
-                actor += f" a.n. {who['on_behalf_of']}"
-            break
-    request = headers.get("ce-subject") or subject.rsplit(".", 1)[-1]
-    step = f" step {body['sop_step']}" if isinstance(body, dict) and "sop_step" in body else ""
-    return f"{when:<19}  {kind:<32}  {request:<36}  {actor}{step}".rstrip()
-
-
-async def _tail(
-    request_id: str | None, from_start: bool, limit: int | None, dead_letters: bool = False
-) -> None:
-    import nats
-    from nats.js.api import DeliverPolicy
-
-    from shared import subjects
-
-    nc = await nats.connect(_nats_url(), name="sivicon-tail")
-    js = nc.jetstream()
-    subject = subjects.request_filter(request_id) if request_id else subjects.ALL
-    if dead_letters:
-        subject = f"{subjects.DEADLETTER_PREFIX}.>"
-    replay = from_start or request_id or dead_letters
-    policy = DeliverPolicy.ALL if replay else DeliverPolicy.NEW
-    tz = _office_zone()
-    sub = await js.subscribe(
-        subject, stream=subjects.STREAM, ordered_consumer=True, deliver_policy=policy
-    )
-    print(f"{'time (WITA)':<19}  {'type':<32}  {'request':<36}  actor", flush=True)
-    seen = 0
-    try:
-        async for msg in sub.messages:
-            print(format_event_line(msg.subject, dict(msg.headers or {}), msg.data, tz), flush=True)
-            seen += 1
-            if limit is not None and seen >= limit:
-                break
-    finally:
-        await nc.close()
-
-
 def cmd_tail(args: argparse.Namespace) -> int:
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_tail(args.request, args.from_start, args.limit, args.dead_letters))
+    from services.stream import StreamUnavailable, tail
+
+    try:
+        asyncio.run(
+            tail(
+                _nats_url(),
+                _office_zone(),
+                request_id=args.request,
+                from_start=args.from_start,
+                limit=args.limit,
+                dead_letters=args.dead_letters,
+            )
+        )
+    except StreamUnavailable as exc:
+        print(f"sivicon tail: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
-async def _audit(request_id: str) -> int:
-    import nats
-
+async def _audit(request: str) -> int:
     from services.audit import audit, render
-    from shared import subjects
-    from shared.envelope import EnvelopeError, from_message
-    from shared.messaging import read_subject
+    from services.stream import request_events
+    from shared.events import RequestSubmitted
 
-    nc = await nats.connect(_nats_url(), name="sivicon-audit")
     try:
-        messages = await read_subject(nc.jetstream(), subjects.request_filter(request_id))
-    finally:
-        await nc.close()
-    events = []
-    for message in messages:
-        try:
-            events.append(from_message(dict(message.headers or {}), message.data).event)
-        except EnvelopeError as exc:
-            print(f"stream message {message.metadata.sequence.stream} is not readable: {exc}")
-    if not events:
-        print(f"no events for request {request_id} in the stream")
+        request_id, events = await request_events(_nats_url(), request)
+    except LookupError as exc:
+        print(exc)
         return 1
-    tz = _office_zone()
+    agenda = next((e.agenda_number for e in events if isinstance(e, RequestSubmitted)), None)
     result = audit(events)
-    print(f"Request {request_id}: {len(events)} events")
-    for line in render(result, tz):
+    print(f"Request {request_id}{f' (agenda {agenda})' if agenda else ''}: {len(events)} events")
+    for line in render(result, _office_zone()):
         print(line)
     return 0 if result.complete else 3
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    return asyncio.run(_audit(args.request_id))
+    from services.stream import StreamUnavailable
+
+    try:
+        return asyncio.run(_audit(args.request))
+    except StreamUnavailable as exc:
+        print(f"sivicon audit: {exc}", file=sys.stderr)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,9 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     tail.set_defaults(func=cmd_tail)
     audit = sub.add_parser(
-        "audit", help="rebuild one request's history from the event stream and check it"
+        "audit",
+        help="rebuild one request's history from the event stream and check it "
+        "(exit 0 complete, 1 unknown or NATS unreachable, 3 open or incomplete)",
     )
-    audit.add_argument("request_id")
+    audit.add_argument("request", help="the request's ID or its agenda number")
     audit.set_defaults(func=cmd_audit)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -6,7 +6,7 @@ from datetime import timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from services.audit import audit, render
+from services.audit import audit, render, requests_with_agenda
 from shared.events import Disposed, IntegrationEvent, WithdrawalRefused
 from tests.builders import (
     T0,
@@ -108,3 +108,12 @@ def test_a_withdrawal_the_case_refused_leaves_the_outcome_and_says_so() -> None:
     assert "already closed (meeting_provided)" in refusal
     assert "dr. Sri Wahyuni" in refusal
     assert lines[-1] == "case closed (meeting_provided); every step of the procedure is recorded"
+
+
+def test_an_agenda_number_names_its_request_once_however_often_it_was_answered() -> None:
+    first = submitted(seq=42)
+    resend = type(first).model_validate_json(first.model_dump_json())
+    stream = [submitted(seq=41), first, resend, submitted(seq=43)]
+    assert requests_with_agenda(stream, "VC/2026/0042") == [first.request_id]
+    assert requests_with_agenda(stream, " vc/2026/0042 ") == [first.request_id]
+    assert requests_with_agenda(stream, "VC/2026/0044") == []
