@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.portal.throttle import SignInGuard
+from services.portal.state import DirectoryDep, GuardDep, SettingsDep
 from services.portal.users import public_view
 from shared.asyncapi import asyncapi_document
-from shared.auth import UserDirectory, issue_token, require_role
+from shared.auth import issue_token, require_role
 from shared.errors import NotAuthenticated
 from shared.events import Actor
 from shared.httpapi import CurrentActor
 from shared.roles import ROLE_NAMES
-from shared.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])
-
-
-def get_directory(request: Request) -> UserDirectory:
-    directory: UserDirectory = request.app.state.users
-    return directory
-
-
-def get_guard(request: Request) -> SignInGuard:
-    guard: SignInGuard = request.app.state.sign_in_guard
-    return guard
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-DirectoryDep = Annotated[UserDirectory, Depends(get_directory)]
-GuardDep = Annotated[SignInGuard, Depends(get_guard)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 class Login(BaseModel):

@@ -20,7 +20,8 @@ from fastapi.responses import Response
 
 from services.portal.backend import Backend, Refusal
 from services.portal.sessions import Session
-from services.portal.signin import PageRefused, PagesDep, SessionDep
+from services.portal.signin import PageRefused, SessionDep
+from services.portal.state import PagesDep
 from services.portal.templating import Pages
 from shared.calendar import DAYS, HOLIDAYS_2026, MONTHS, indonesian_date
 

@@ -1,6 +1,7 @@
-"""The office's pages of the cases: the inbox with its counters and filters, the case page with
-the request letter, the slot check, the history and the time left, the disposition form of the
-step the user's role holds, and the printable Lembar Disposisi.
+"""The office's page of one case (``/kasus/{id}``): the request and its letter, the slot check,
+the history and the time left, and the disposition form of the step the user's role holds, with
+the disposition it posts. ``router`` also carries the inbox (:mod:`cases_inbox`) and the
+Lembar Disposisi (:mod:`cases_sheet`): it is the one router of the case pages ``main.py`` includes.
 
 Every figure comes from the disposition service as this user may read it; the Case decides
 whether a disposition is allowed. A disposition refused because the case moved on meanwhile
@@ -9,28 +10,28 @@ whether a disposition is allowed. A disposition refused because the case moved o
 
 from __future__ import annotations
 
-import asyncio
-import io
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
-from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.portal import cases_inbox, cases_sheet
 from services.portal.backend import Backend, Refusal
+from services.portal.cases_deadlines import time_left
+from services.portal.cases_inbox import READING_ROLES
+from services.portal.cases_sheet import SIFAT_LABELS
 from services.portal.sessions import Session
-from services.portal.signin import CsrfSessionDep, PageRefused, PagesDep, SessionDep
+from services.portal.signin import CsrfSessionDep, PageRefused, SessionDep
+from services.portal.state import BackendDep, PagesDep, backend_of
 from services.portal.templating import SECURITY_HEADERS, Pages
-from shared.calendar import indonesian_date
 from shared.procedure import DEFAULT_INSTRUCTIONS, DISPOSING_STEPS, TARGETS
-from shared.roles import ROLE_NAMES, effective_role
+from shared.roles import effective_role
 
 router = APIRouter(include_in_schema=False)
-
-# Roles that read every case and act on none: their pages never offer an action.
-READING_ROLES = frozenset({"auditor", "operator", "admin"})
+router.include_router(cases_inbox.router)
+router.include_router(cases_sheet.router)
 
 # The usual instructions of a Lembar Disposisi; the ticked ones join into the instruction text.
 INSTRUCTIONS = (
@@ -42,192 +43,8 @@ INSTRUCTIONS = (
     "Proses lebih lanjut",
 )
 
-SIFAT_LABELS = {
-    "biasa": "Biasa",
-    "segera": "Segera",
-    "sangat_segera": "Sangat segera",
-    "rahasia": "Rahasia",
-}
-
-STATES = {
-    "baru": "Baru (24 jam terakhir)",
-    "segera": "Segera jatuh tempo (2 jam)",
-    "terlambat": "Terlambat",
-}
-
-NEW_WITHIN = timedelta(hours=24)
-DUE_SOON = timedelta(hours=2)
-LIST_LIMIT = 500
 MAX_INSTRUCTION = 500
 MAX_NOTE = 2000
-
-
-def backend_of(request: Request) -> Backend:
-    backend: Backend = request.app.state.backend
-    return backend
-
-
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def duration_text(delta: timedelta) -> str:
-    """``2 hari 3 jam``, ``1 jam 20 menit``, ``5 menit``: the largest two units, in Indonesian."""
-    minutes = max(int(abs(delta).total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} hari" if days else "", f"{hours} jam" if hours else ""]
-    if not days:
-        parts.append(f"{mins} menit" if mins or not hours else "")
-    return " ".join(p for p in parts if p) or "kurang dari 1 menit"
-
-
-def time_left(due_at: str | None, now: datetime) -> dict[str, Any] | None:
-    """Where a step stands against its deadline: ``late``, ``soon`` or in time, and how much."""
-    due = _moment(due_at)
-    if due is None:
-        return None
-    if due < now:
-        return {"late": True, "soon": False, "text": f"terlambat {duration_text(now - due)}"}
-    return {
-        "late": False,
-        "soon": due - now <= DUE_SOON,
-        "text": f"sisa {duration_text(due - now)}",
-    }
-
-
-def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    waiting = _moment(row.get("waiting_since"))
-    left = None if row.get("closed") else time_left(row.get("due_at"), now)
-    return {
-        **row,
-        "left": left,
-        "new": not row.get("closed") and waiting is not None and now - waiting <= NEW_WITHIN,
-    }
-
-
-def _counters(rows: list[dict[str, Any]]) -> dict[str, int]:
-    open_rows = [r for r in rows if not r.get("closed")]
-    return {
-        "baru": sum(1 for r in open_rows if r["new"]),
-        "semua": len(open_rows),
-        "segera": sum(1 for r in open_rows if r["left"] and r["left"]["soon"]),
-        "terlambat": sum(1 for r in open_rows if r["left"] and r["left"]["late"]),
-    }
-
-
-class Filters:
-    """The inbox's search and filters, as the query string carries them."""
-
-    def __init__(self, q: str, opd: str, tanggal: str, keadaan: str, langkah: str) -> None:
-        self.q, self.opd, self.keadaan, self.langkah = q.strip(), opd.strip(), keadaan, langkah
-        self.tanggal = tanggal.strip()
-        self.errors: dict[str, str] = {}
-        self.day: date | None = None
-        if self.tanggal:
-            try:
-                self.day = date.fromisoformat(self.tanggal)
-            except ValueError:
-                self.errors["tanggal"] = "Tanggal tidak dikenali; pilih tanggal dari kalender."
-        if keadaan and keadaan not in STATES:
-            self.errors["keadaan"] = "Pilih salah satu keadaan dari daftar."
-        if langkah and langkah not in {str(n) for n in range(1, 11)}:
-            self.errors["langkah"] = "Pilih salah satu langkah dari daftar."
-
-    @property
-    def active(self) -> bool:
-        return any((self.q, self.opd, self.tanggal, self.keadaan, self.langkah))
-
-    def keep(self, row: dict[str, Any], pages: Pages) -> bool:
-        q = self.q.casefold()
-        text = " ".join(
-            str(row.get(k) or "")
-            for k in ("agenda_number", "letter_number", "hal", "meeting_topic")
-        )
-        agency = f"{row.get('opd_code', '')} {row.get('opd_name', '')}".casefold()
-        start = _moment(row.get("meeting_start"))
-        return (
-            (not q or q in text.casefold())
-            and (not self.opd or self.opd.casefold() in agency)
-            and (
-                self.day is None
-                or (start is not None and start.astimezone(pages.zone).date() == self.day)
-            )
-            and self._state(row)
-            and (not self.langkah or str(row.get("pending_step")) == self.langkah)
-        )
-
-    def _state(self, row: dict[str, Any]) -> bool:
-        if self.keadaan not in STATES:
-            return True
-        if self.keadaan == "baru":
-            return bool(row["new"])
-        left = row["left"]
-        return bool(left and left["late" if self.keadaan == "terlambat" else "soon"])
-
-
-@router.get("/kasus")
-async def inbox_page(
-    request: Request,
-    session: SessionDep,
-    pages: PagesDep,
-    tab: str = "",
-    q: Annotated[str, Query(max_length=100)] = "",
-    opd: Annotated[str, Query(max_length=100)] = "",
-    tanggal: Annotated[str, Query(max_length=20)] = "",
-    keadaan: Annotated[str, Query(max_length=20)] = "",
-    langkah: Annotated[str, Query(max_length=2)] = "",
-) -> Response:
-    """The inbox: cases waiting for the user's role (or every case, to a reader), the archive."""
-    role = effective_role(session.actor)
-    if role == "opd":
-        return RedirectResponse("/permohonan", status_code=303)
-    reader = role in READING_ROLES
-    tab = tab if tab in ("arsip", "terbuka") else ""
-    backend = backend_of(request)
-    now = datetime.now(UTC)
-    error = None
-    try:
-        if tab == "arsip":
-            page = await backend.get(
-                session, "disposition", "/api/v1/cases", status="closed", limit=LIST_LIMIT
-            )
-        elif reader:
-            status = "open" if tab == "terbuka" else "all"
-            page = await backend.get(
-                session, "disposition", "/api/v1/cases", status=status, limit=LIST_LIMIT
-            )
-        else:
-            page = await backend.get(session, "disposition", "/api/v1/inbox", limit=LIST_LIMIT)
-    except Refusal as refusal:
-        page, error = {"items": [], "total": 0}, refusal.pesan
-    rows = [_row(r, now) for r in page["items"]]
-    filters = Filters(q, opd, tanggal, keadaan, langkah)
-    shown = [r for r in rows if filters.keep(r, pages)]
-    context = {
-        "rows": shown,
-        "total": page["total"],
-        "counted": len(rows),
-        "counters": _counters(rows),
-        "filters": filters,
-        "tab": tab,
-        "reader": reader,
-        "states": STATES,
-        "error": error,
-        "now": now,
-    }
-    partial = (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-target") == "daftar"
-        and not request.headers.get("hx-history-restore-request")
-    )
-    name = "kasus/_daftar.html" if partial else "kasus/daftar.html"
-    response = pages.render(request, name, session, **context)
-    response.headers["Vary"] = "HX-Request, HX-Target"
-    return response
-
-
-# -- the case page ---------------------------------------------------------------------------
 
 
 def disposition_choice(case: dict[str, Any], session: Session) -> dict[str, Any] | None:
@@ -422,16 +239,11 @@ _FIELDS = {
 }
 
 
-# -- documents -------------------------------------------------------------------------------
-
-
 @router.get("/kasus/{case_id}/surat-permohonan")
-async def request_letter(case_id: UUID, request: Request, session: SessionDep) -> Response:
+async def request_letter(case_id: UUID, session: SessionDep, backend: BackendDep) -> Response:
     """The request letter's PDF, fetched from intake with the user's own token."""
     try:
-        answer = await backend_of(request).call(
-            session, "GET", "intake", f"/api/v1/requests/{case_id}/letter"
-        )
+        answer = await backend.call(session, "GET", "intake", f"/api/v1/requests/{case_id}/letter")
     except Refusal as refusal:
         raise PageRefused(refusal.status, refusal.pesan or "Surat tidak dapat dibuka.") from None
     headers = {
@@ -439,121 +251,3 @@ async def request_letter(case_id: UUID, request: Request, session: SessionDep) -
         "Content-Disposition": f'inline; filename="surat-permohonan-{case_id}.pdf"',
     }
     return Response(answer.content, media_type="application/pdf", headers=headers)
-
-
-def _day(value: str | None) -> str:
-    return indonesian_date(date.fromisoformat(value)) if value else ""
-
-
-@router.get("/kasus/{case_id}/lembar-disposisi")
-async def disposition_sheet(
-    case_id: UUID, request: Request, session: SessionDep, pages: PagesDep
-) -> Response:
-    """The Lembar Disposisi as a page to print, or as a PDF (``?format=pdf``): the SOP's fields,
-    each forward with its instruction and paraf."""
-    try:
-        sheet = await backend_of(request).get_or_none(
-            session, "disposition", f"/api/v1/cases/{case_id}/disposition-sheet"
-        )
-    except Refusal as refusal:
-        raise PageRefused(refusal.status, refusal.pesan) from None
-    if sheet is None:
-        raise PageRefused(404, "Kasus ini tidak ditemukan.")
-    forwards = [{**f, "date_text": _day(f["date"])} for f in sheet["forwards"]]
-    if request.query_params.get("format") == "pdf":
-        pdf = await asyncio.to_thread(sheet_pdf, sheet, forwards)
-        name = "lembar-disposisi-" + sheet["agenda_number"].replace("/", "-")
-        headers = {**SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{name}.pdf"'}
-        return Response(pdf, media_type="application/pdf", headers=headers)
-    return pages.render(
-        request,
-        "kasus/lembar.html",
-        session,
-        sheet=sheet,
-        forwards=forwards,
-        letter_date=_day(sheet["letter_date"]),
-        received_date=_day(sheet["received_date"]),
-        sifat_labels=SIFAT_LABELS,
-    )
-
-
-def sheet_pdf(sheet: dict[str, Any], forwards: list[dict[str, Any]]) -> bytes:
-    """The Lembar Disposisi as an A4 PDF (reportlab), from the sheet the service answers."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    base = ParagraphStyle("base", fontName="Helvetica", fontSize=10, leading=13)
-    bold = ParagraphStyle("bold", parent=base, fontName="Helvetica-Bold")
-    head = ParagraphStyle("head", parent=bold, fontSize=12, leading=15, alignment=TA_CENTER)
-    title = ParagraphStyle("title", parent=bold, fontSize=15, leading=20, alignment=TA_CENTER)
-
-    def p(text: str, style: ParagraphStyle = base) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-    grid = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
-    sifat = "   ".join(
-        f"[{'X' if sheet.get('sifat') == value else ' '}] {label}"
-        for value, label in SIFAT_LABELS.items()
-    )
-    fields = [
-        ("Surat dari", sheet["letter_from"]),
-        ("Nomor surat", sheet["letter_number"]),
-        ("Tanggal surat", _day(sheet["letter_date"])),
-        ("Diterima tanggal", _day(sheet["received_date"])),
-        ("Nomor agenda", sheet["agenda_number"]),
-        ("Sifat", sifat),
-        ("Hal", sheet["hal"]),
-    ]
-    facts = Table([[p(k, bold), p(v)] for k, v in fields], colWidths=[4.5 * cm, 12 * cm])
-    facts.setStyle(grid)
-    rows = [
-        [p(h, bold) for h in ("Dari", "Diteruskan kepada", "Instruksi", "Catatan", "Paraf")],
-        *(
-            [
-                p(("Plt. " if f["on_behalf_of"] else "") + ROLE_NAMES.get(f["from_role"], "")
-                  + "\n" + f["from_name"]),
-                p(f["to_label"] or ""),
-                p(f["instruction"] + (f"\nSifat: {SIFAT_LABELS.get(f['sifat'], f['sifat'])}"
-                                      if f["sifat"] else "")),
-                p(f["note"]),
-                p(f"{f['initials']}\n{f['date_text']}"),
-            ]
-            for f in forwards
-        ),
-    ]  # fmt: skip
-    table = Table(rows, colWidths=[3.3 * cm, 3.2 * cm, 4 * cm, 3.2 * cm, 2.8 * cm], repeatRows=1)
-    table.setStyle(grid)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=2.2 * cm,
-        rightMargin=2 * cm,
-        topMargin=1.5 * cm,
-        bottomMargin=2 * cm,
-        title=f"Lembar Disposisi {sheet['agenda_number']}",
-        creator="SIVICON",
-        invariant=1,
-    )
-    doc.build(
-        [
-            p("PEMERINTAH KOTA TARAKAN", head),
-            p("DINAS KOMUNIKASI, INFORMATIKA, STATISTIK DAN PERSANDIAN", head),
-            Spacer(1, 0.3 * cm),
-            p("LEMBAR DISPOSISI", title),
-            Spacer(1, 0.4 * cm),
-            facts,
-            Spacer(1, 0.5 * cm),
-            table if forwards else p("Surat ini belum didisposisi."),
-        ]
-    )
-    return buffer.getvalue()

@@ -14,12 +14,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.portal.sessions import COOKIE, Session, SessionStore
-from services.portal.templating import Pages
-from services.portal.throttle import SignInGuard
-from shared.auth import UserDirectory, issue_token
+from services.portal.sessions import COOKIE, Session
+from services.portal.state import (
+    PagesDep,
+    directory_of,
+    guard_of,
+    pages_of,
+    sessions_of,
+    settings_of,
+)
+from shared.auth import issue_token
 from shared.errors import Forbidden, SiviconError
-from shared.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,19 +40,6 @@ class PageRefused(Exception):
         super().__init__(pesan)
         self.status = status
         self.pesan = pesan
-
-
-def pages_of(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
-
-
-def sessions_of(request: Request) -> SessionStore:
-    store: SessionStore = request.app.state.sessions
-    return store
-
-
-PagesDep = Annotated[Pages, Depends(pages_of)]
 
 
 def current_session(request: Request) -> Session:
@@ -104,9 +96,7 @@ def sign_in(
     password: Annotated[str, Form(max_length=200)] = "",
     acting: Annotated[bool, Form()] = False,
 ) -> Response:
-    settings: Settings = request.app.state.settings
-    guard: SignInGuard = request.app.state.sign_in_guard
-    directory: UserDirectory = request.app.state.users
+    settings, guard, directory = settings_of(request), guard_of(request), directory_of(request)
     address = request.client.host if request.client else "?"
     username = username.strip()
     try:

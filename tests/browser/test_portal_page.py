@@ -62,3 +62,41 @@ def test_signing_out_ends_the_session_and_nothing_comes_from_elsewhere(
         assert not elsewhere, f"the page fetched from outside {origin}: {elsewhere}"
     finally:
         page.context.close()
+
+
+def test_every_other_screen_reads_well_on_a_desktop_and_a_phone(
+    browser: Browser, system: System
+) -> None:
+    """The screens the procedure tests do not reach: the calendar, the administrator's pages,
+    the auditor's reading of every case, and the request form answering bad input."""
+    from playwright.sync_api import expect
+
+    portal = system.urls["portal"]
+    screens = {
+        "subko": [("/kalender", "kalender")],
+        "admin": [
+            ("/admin", "admin"),
+            ("/admin/pengguna", "admin-pengguna"),
+            ("/admin/pengguna/baru", "admin-pengguna-baru"),
+            ("/admin/pengguna/kadis", "admin-pengguna-kadis"),
+            ("/admin/akun-host", "admin-akun-host"),
+            ("/admin/opd", "admin-opd"),
+        ],
+        "auditor": [("/kasus", "auditor-kasus"), ("/kasus?tab=arsip", "auditor-arsip")],
+        "opd.dinkes": [("/permohonan/baru", "opd-formulir")],
+    }
+    for username, paths in screens.items():
+        page = new_page(browser, system)
+        try:
+            sign_in(page, username)
+            expect(page.locator(".who")).to_be_visible()
+            for path, name in paths:
+                page.goto(portal + path)
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
+                look(page, name)
+            if username == "opd.dinkes":
+                page.get_by_role("button", name="Ajukan permohonan").click()
+                expect(page.locator(".field-error").first).to_be_visible()
+                look(page, "opd-formulir-salah")
+        finally:
+            page.context.close()

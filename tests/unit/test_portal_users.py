@@ -9,19 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from services.portal.throttle import SignInGuard, TooManyAttempts
-from services.portal.users import (
-    DEMO_PASSWORD,
+from services.portal.admin_rules import (
     check_appointment,
     check_new_password,
     check_profile,
     check_username,
-    demo_users,
     format_nip,
     period_text,
-    public_view,
-    seed_demo_users,
 )
+from services.portal.throttle import SignInGuard, TooManyAttempts
+from services.portal.users import DEMO_PASSWORD, demo_users, public_view, seed_demo_users
 from shared import auth as auth_module
 from shared.auth import UserDirectory, hash_password
 from shared.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
