@@ -41,7 +41,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it
+# is open, and the tests after the browser's (asyncio.run, pytest-asyncio) need the thread free.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         _unavailable(
