@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.portal import requests_actions
+from services.portal import requests_actions, requests_invite
 from services.portal.backend import Backend, Refusal
 from services.portal.requests_access import opd_only, refused_page, request_id_of
 from services.portal.requests_detail import (
@@ -260,3 +260,4 @@ async def reply_letter_pdf(request_id: str, session: SessionDep, backend: Backen
 
 
 router.include_router(requests_actions.router)
+router.include_router(requests_invite.router)

@@ -106,7 +106,12 @@ def act(page: Page, portal: str, request_id: str, button: str) -> None:
 
 
 def dispose(
-    page: Page, portal: str, request_id: str, instruction: str | None = None, *, double: bool = False
+    page: Page,
+    portal: str,
+    request_id: str,
+    instruction: str | None = None,
+    *,
+    double: bool = False,
 ) -> None:
     def ready() -> bool:
         page.goto(f"{portal}/kasus/{request_id}")
@@ -164,6 +169,10 @@ def test_five_people_click_one_request_through_all_ten_steps(
     wait_until(letter_on_the_page, what="the reply on the OPD's page", timeout=PATIENCE)
     expect(opd.get_by_role("heading", name="Zoom Meeting Anda")).to_be_visible()
     look(opd, "10-opd-rapat-dan-surat")
+    invite = opd.request.get(f"{portal}/permohonan/{request_id}/undangan.ics")
+    assert invite.ok
+    assert invite.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in invite.text()
     opd.get_by_role("button", name="Surat balasan sudah kami terima").click()
 
     wait_until(lambda: "CaseClosed" in types(stream_of(system, request_id)), what="case closed")
