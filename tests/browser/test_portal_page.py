@@ -100,3 +100,40 @@ def test_every_other_screen_reads_well_on_a_desktop_and_a_phone(
                 look(page, "opd-formulir-salah")
         finally:
             page.context.close()
+
+
+def test_a_case_disposed_elsewhere_appears_in_the_inbox_within_a_second_without_reloading(
+    browser: Browser, system: System
+) -> None:
+    import time
+
+    from tests.e2e.harness import file_request, login, wait_until
+    from tests.e2e.test_procedure import case_of, future_slot
+
+    opd, kadis = login(system, "opd.dinkes"), login(system, "kadis")
+    start, end = future_slot(30, 10)
+    request_id = file_request(opd, start=start, end=end, participants=20)
+    wait_until(lambda: case_of(kadis, request_id), what="case opened")
+    page = new_page(browser, system)
+    try:
+        sign_in(page, "kabid")
+        row = page.locator(f'#daftar a[href="/kasus/{request_id}"]')  # the list, not a notice
+        assert row.count() == 0
+        page.wait_for_timeout(1000)  # the page's live connection is open
+        navigations: list[str] = []
+        page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        asked: list[float] = []
+        page.on("request", lambda r: asked.append(time.monotonic()) if "/kasus" in r.url else None)
+        disposed_at = time.monotonic()
+        kadis.dispose(request_id, "kabid")
+        row.first.wait_for(timeout=5000)
+        seen_after = time.monotonic() - disposed_at
+        assert not navigations, f"the page was reloaded: {navigations}"
+        assert seen_after < 1.0, f"the case appeared after {seen_after:.2f} s"
+        print(
+            f"live: the case reached Kabid's open inbox {seen_after * 1000:.0f} ms after Kadis;"
+            f" the page asked at {[round((t - disposed_at) * 1000) for t in asked]} ms"
+        )
+        look(page, "kabid-kotak-masuk-langsung")
+    finally:
+        page.context.close()

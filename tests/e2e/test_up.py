@@ -104,8 +104,9 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
     assert "nats://127.0.0.1:" in text
     assert "kadis" in text
     assert "opd.dinkes" in text
-    page = httpx.get(portal.group(1), timeout=10)
+    page = httpx.get(portal.group(1), timeout=10, follow_redirects=True)
     assert page.status_code == 200
+    assert str(page.url).endswith("/masuk")  # the sign-in page, in Indonesian
     assert 'lang="id"' in page.text
     assert len(_ours(data_dir)) >= 7  # sivicon up, nats-server, fake Zoom, five services
 
