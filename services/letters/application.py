@@ -8,7 +8,8 @@ is stored content-addressed; the events carry its SHA-256.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import singledispatchmethod
 from typing import Any, TypeVar
@@ -26,7 +27,15 @@ from services.letters.domain import (
 )
 from services.letters.office import Office, signature_for
 from services.letters.pdf import render_letter
-from services.letters.values import MeetingCopy, Receipt, RequestCopy, SentLetter, SlotCopy
+from services.letters.values import (
+    MeetingCopy,
+    Receipt,
+    RequestCopy,
+    SentLetter,
+    SlotCopy,
+    letter_body,
+)
+from services.letters.wording import default_body
 from shared.access import OWN_AGENCY_ONLY, check_kind, check_owner
 from shared.documents import DocumentStore
 from shared.errors import NotFound, OutOfOrder
@@ -152,16 +161,20 @@ class LettersApplication(ServiceApplication):
 
     # ------------------------------------------------------------------ commands
 
-    def draft(self, request_id: UUID, actor: Actor) -> Letter:
-        """Draft the reply (Surat Tanggapan); an unsent earlier draft is superseded."""
-        return _retrying(lambda: self._draft_once(request_id, actor))
+    def draft(self, request_id: UUID, actor: Actor, body: Sequence[str] | None = None) -> Letter:
+        """Draft the reply (Surat Tanggapan) with the body's paragraphs as the Sub-coordinator
+        edited them (``body``, plain text), or the generated wording; an unsent earlier draft
+        is superseded. The signed letter prints exactly this body."""
+        return _retrying(lambda: self._draft_once(request_id, actor, body))
 
-    def _draft_once(self, request_id: UUID, actor: Actor) -> Letter:
+    def _draft_once(self, request_id: UUID, actor: Actor, body: Sequence[str] | None) -> Letter:
         check_drafter(actor)
         file: RequestFile | None = self.get_or_none(request_id)
         if file is None:
             raise _no_request(request_id)
         content = file.draft(actor, self.clock())
+        paragraphs = letter_body(body) if body is not None else default_body(content, self.office)
+        content = replace(content, body=paragraphs)
         unsigned = signature_for(self.office, content.kind, None)
         pdf = render_letter(content, office=self.office, signature=unsigned, draft=True)
         letter = Letter.drafted(uuid4(), request_id, content, self.documents.put(pdf), actor)

@@ -3,9 +3,10 @@ block and copies; the words come from ``services.letters.wording``, the office's
 from ``services.letters.office``.
 
 Close to Tata Naskah Dinas (Permendagri 1/2023) without claiming to be the official template,
-which a later issue will settle. Output is deterministic (``invariant=1``): the same content,
-number, date and signer give the same bytes, so the SHA-256 printed on a verification page can be
-recomputed from the stored inputs.
+which a later issue will settle. Output is deterministic (``invariant=1``): with this layout,
+the same content, body, number, date and signer give the same bytes. What the verification page's
+SHA-256 names is the signed PDF as it was stored when sent (content-addressed in the document
+store), not a rendering made again later: a later layout may differ.
 """
 
 from __future__ import annotations
@@ -168,40 +169,32 @@ def _heading(
 
 
 def _body(content: Draft, office: Office) -> list[Any]:
+    """The body's paragraphs as drafted, with the facts printed as a list after the paragraph
+    that introduces them (``wording.details_after``): never editable, they come from the
+    meeting or the slot check."""
+    body = wording.body_of(content, office)
+    split = wording.details_after(body)
+    story: list[Any] = []
+    for index, paragraph in enumerate(body, start=1):
+        if index > 1:
+            story.append(Spacer(1, 0.25 * cm))
+        story.append(_p(wording.body_markup(paragraph), _BODY))
+        if index == split:
+            story += _details(content, office)
+    return story
+
+
+def _details(content: Draft, office: Office) -> list[Any]:
     if content.kind == "meeting_provided":
-        story = _meeting_body(content, office)
-    else:
-        story = _schedule_full_body(content, office)
-    return [*story, Spacer(1, 0.25 * cm), _p(wording.CLOSING, _BODY)]
-
-
-def _meeting_body(content: Draft, office: Office) -> list[Any]:
-    meeting = content.meeting
-    assert meeting is not None
-    rows: list[tuple[str, Any]] = [
-        *wording.meeting_rows(content, meeting, office),
-        ("Tautan", _p(wording.link(meeting.join_url), _LINK)),
-    ]
-    return [
-        _p(wording.meeting_intro(content.request), _BODY),
-        Spacer(1, 0.25 * cm),
-        _indented(_grid(rows, (3.2 * cm, 0.4 * cm, 11.4 * cm))),
-        Spacer(1, 0.25 * cm),
-        _p(wording.MEETING_NOTICE, _BODY),
-    ]
-
-
-def _schedule_full_body(content: Draft, office: Office) -> list[Any]:
-    story: list[Any] = [
-        _p(wording.schedule_full_intro(content.request, office), _BODY),
-        Spacer(1, 0.2 * cm),
-    ]
+        meeting = content.meeting
+        assert meeting is not None
+        rows: list[tuple[str, Any]] = [
+            *wording.meeting_rows(content, meeting, office),
+            ("Tautan", _p(wording.link(meeting.join_url), _LINK)),
+        ]
+        return [Spacer(1, 0.25 * cm), _indented(_grid(rows, (3.2 * cm, 0.4 * cm, 11.4 * cm)))]
     lines = wording.alternative_lines(content, office)
-    if not lines:
-        return [*story, _p(wording.NO_ALTERNATIVE, _BODY)]
-    story.append(_p(wording.ALTERNATIVES_OFFERED, _BODY))
-    story += [_indented(_p(line)) for line in lines]
-    return [*story, Spacer(1, 0.2 * cm), _p(wording.ASK_AGAIN_WITH_CHOICE, _BODY)]
+    return [_indented(_p(line)) for line in lines]
 
 
 def _indented(flowable: Any) -> Table:

@@ -8,13 +8,18 @@ stores replay); the aggregates build these values from them in their mutators
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from shared.errors import InvalidInput
 from shared.events import Actor, MeetingCreated, RequestSubmitted, SlotChecked
+
+MAX_PARAGRAPHS = 20
+MAX_PARAGRAPH_CHARS = 2000
 
 
 def iso(moment: datetime) -> str:
@@ -216,7 +221,10 @@ class CaseClosure:
 @dataclass(frozen=True)
 class Draft:
     """The content of a draft, as printed: a snapshot of the facts when it was drafted, with
-    the meeting (meeting reply) or the alternatives offered (schedule-full reply)."""
+    the meeting (meeting reply) or the alternatives offered (schedule-full reply), and the
+    body's paragraphs as drafted (plain text, the Sub-coordinator's edit or the generated
+    wording). ``body`` is None for a draft recorded before the body was kept: it is printed with
+    the generated wording, as it was then."""
 
     kind: str
     hal: str
@@ -225,6 +233,7 @@ class Draft:
     request: RequestCopy
     meeting: MeetingCopy | None = None
     alternatives: tuple[Period, ...] | None = None
+    body: tuple[str, ...] | None = None
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, Any]) -> Draft:
@@ -252,6 +261,45 @@ class Draft:
         if self.alternatives is not None:
             content["alternatives"] = [a.stored() for a in self.alternatives]
         return content
+
+
+def _paragraph(text: str) -> str:
+    """One paragraph as printed: its lines joined by single spaces, outer blanks removed."""
+    return " ".join(text.split())
+
+
+def letter_body(paragraphs: Sequence[str]) -> tuple[str, ...]:
+    """The body's paragraphs as the Sub-coordinator wrote them, checked: plain text (no
+    control characters), not empty, at most ``MAX_PARAGRAPHS`` paragraphs of at most
+    ``MAX_PARAGRAPH_CHARS`` characters each. Blank paragraphs are dropped."""
+    body = tuple(p for p in (_paragraph(text) for text in paragraphs) if p)
+    if not body:
+        raise _invalid_body("the letter's body is empty", "isi surat tidak boleh kosong")
+    if len(body) > MAX_PARAGRAPHS:
+        raise _invalid_body(
+            f"the letter's body has {len(body)} paragraphs; at most {MAX_PARAGRAPHS}",
+            f"isi surat terdiri atas {len(body)} paragraf; paling banyak {MAX_PARAGRAPHS} paragraf",
+        )
+    for number, paragraph in enumerate(body, start=1):
+        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+            raise _invalid_body(
+                f"paragraph {number} has {len(paragraph)} characters; at most "
+                f"{MAX_PARAGRAPH_CHARS}",
+                f"paragraf ke-{number} terdiri atas {len(paragraph)} karakter; paling banyak "
+                f"{MAX_PARAGRAPH_CHARS} karakter",
+            )
+        if any(unicodedata.category(char) == "Cc" for char in paragraph):
+            raise _invalid_body(
+                f"paragraph {number} holds a character that cannot be printed",
+                f"paragraf ke-{number} memuat karakter yang tidak dapat dicetak",
+            )
+    return body
+
+
+def _invalid_body(message: str, pesan: str) -> InvalidInput:
+    return InvalidInput(
+        message, pesan, code="invalid_body", details=[{"field": "body", "message": pesan}]
+    )
 
 
 @dataclass(frozen=True)

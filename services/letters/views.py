@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from services.letters.domain import Letter, RequestFile
 from services.letters.office import Office, signature_for
 from services.letters.values import MeetingCopy, Period
+from services.letters.wording import body_of, default_body
 from shared.events import Actor, LetterKind
 
 LetterStatus = Literal["draft", "superseded", "sent", "received"]
@@ -64,6 +65,11 @@ class LetterView(BaseModel):
     alternatives: list[PeriodView] | None = Field(
         description="the schedule-full reply's alternative times"
     )
+    body: list[str] = Field(
+        description="the body's paragraphs as drafted (plain text), which the letter prints; "
+        "the meeting's details or the alternative times follow the first paragraph ending "
+        "with a colon"
+    )
 
 
 class LetterStatusView(BaseModel):
@@ -83,6 +89,10 @@ class LetterStatusView(BaseModel):
     current_letter_id: UUID | None
     sent_letter_id: UUID | None
     letter_ids: list[UUID]
+    default_body: list[str] | None = Field(
+        description="the body's paragraphs SIVICON would write for a draft now (plain text), "
+        "to start an edit from; null when no reply may be drafted now"
+    )
 
 
 class VerificationView(BaseModel):
@@ -118,7 +128,7 @@ def _meeting(meeting: MeetingCopy) -> MeetingView:
     )
 
 
-def letter_view(letter: Letter) -> LetterView:
+def letter_view(letter: Letter, office: Office) -> LetterView:
     content, sent, receipt = letter.draft, letter.sent, letter.receipt
     alternatives = content.alternatives
     return LetterView(
@@ -144,11 +154,13 @@ def letter_view(letter: Letter) -> LetterView:
         received_at=receipt.received_at if receipt else None,
         meeting=_meeting(content.meeting) if content.meeting else None,
         alternatives=None if alternatives is None else [_period(p) for p in alternatives],
+        body=list(body_of(content, office)),
     )
 
 
-def letter_status_view(file: RequestFile) -> LetterStatusView:
+def letter_status_view(file: RequestFile, office: Office, now: datetime) -> LetterStatusView:
     draftable = None if file.draft_forwarded else file.draftable_kind()
+    content = file.draft_content(now)
     return LetterStatusView(
         request_id=file.id,
         request_known=file.request is not None,
@@ -164,6 +176,7 @@ def letter_status_view(file: RequestFile) -> LetterStatusView:
         current_letter_id=file.current_letter_id,
         sent_letter_id=file.sent_letter_id,
         letter_ids=list(file.letter_ids),
+        default_body=None if content is None else list(default_body(content, office)),
     )
 
 

@@ -1,6 +1,7 @@
-"""The words of the reply letter, as reportlab paragraph markup: the heading's lines, the
-body's paragraphs for each kind of reply, and the notes at the foot. ``services.letters.pdf``
-lays them out; user-supplied text is escaped here, where it is put into the markup."""
+"""The words of the reply letter: the body's paragraphs for each kind of reply (plain text, the
+default the Sub-coordinator may edit), and, as reportlab paragraph markup, the meeting's details
+and the notes at the foot. ``services.letters.pdf`` lays them out; text is escaped where it is
+put into markup (the body's paragraphs by :func:`body_markup`)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ def addressee(request: RequestCopy) -> str:
 
 def reference(request: RequestCopy) -> str:
     return (
-        f"Menindaklanjuti surat Saudara Nomor {text(request.letter_number)} tanggal "
-        f"{indonesian_date(request.letter_date)} hal {text(request.letter_subject)}"
+        f"Menindaklanjuti surat Saudara Nomor {request.letter_number} tanggal "
+        f"{indonesian_date(request.letter_date)} hal {request.letter_subject}"
     )
 
 
@@ -72,6 +73,36 @@ def schedule_full_intro(request: RequestCopy, office: Office) -> str:
         "akun Zoom berlisensi yang kami kelola telah digunakan untuk kegiatan lain pada "
         "waktu tersebut."
     )
+
+
+def default_body(draft: Draft, office: Office) -> tuple[str, ...]:
+    """The body's paragraphs SIVICON writes for a draft's facts (plain text)."""
+    if draft.kind == "meeting_provided":
+        return (meeting_intro(draft.request), MEETING_NOTICE, CLOSING)
+    intro = schedule_full_intro(draft.request, office)
+    if not draft.alternatives:
+        return (intro, NO_ALTERNATIVE, CLOSING)
+    return (intro, ALTERNATIVES_OFFERED, ASK_AGAIN_WITH_CHOICE, CLOSING)
+
+
+def body_of(draft: Draft, office: Office) -> tuple[str, ...]:
+    """The body's paragraphs as drafted (plain text): the edited ones, or the generated wording
+    for a draft recorded before the body was kept."""
+    return draft.body if draft.body is not None else default_body(draft, office)
+
+
+def details_after(body: tuple[str, ...]) -> int:
+    """How many paragraphs come before the facts the letter prints as a list (the meeting's
+    details, the alternative times): those up to the first ending with a colon, else one."""
+    for index, paragraph in enumerate(body, start=1):
+        if paragraph.rstrip().endswith(":"):
+            return index
+    return 1
+
+
+def body_markup(paragraph: str) -> str:
+    """A body paragraph (plain text) as reportlab markup: ``&``, ``<`` and ``>`` escaped."""
+    return text(paragraph)
 
 
 def alternative_lines(draft: Draft, office: Office) -> list[str]:

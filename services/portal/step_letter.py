@@ -6,7 +6,7 @@ signs it (Kadis at step 9, the Sub-coordinator on the full branch)."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from services.portal.backend import Refusal
 from services.portal.signin import CsrfSessionDep, PageRefused, SessionDep
 from services.portal.state import BackendDep, PagesDep
-from services.portal.step_page import back, case_lock, refused
+from services.portal.step_page import back, case_lock, page, refused
+from services.portal.step_view import MEETING_PROVIDED, draft_action
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,20 +51,35 @@ async def draft_letter(
     pages: PagesDep,
     backend: BackendDep,
     seen: Annotated[str, Form(max_length=40)] = "",
+    isi: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Sub-coordinator: draft the reply letter (step 7, or the schedule-full reply of step 4);
-    a newer draft replaces an unsent one."""
+    """Sub-coordinator: draft the reply letter (step 7, or the schedule-full reply of step 4)
+    with the body as edited in ``isi`` (paragraphs separated by a blank line); a newer draft
+    replaces an unsent one. The letters service checks the text; a refusal keeps the input."""
     async with case_lock(case_id, "surat"):
         status = await backend.get(session, "letters", f"/api/v1/requests/{case_id}/letter-status")
         if (status.get("current_letter_id") or "") != seen or status.get("sent_letter_id"):
             return back(case_id, "sudah-diproses")
+        command: dict[str, Any] = {"request_id": str(case_id)}
+        if isi is not None:
+            command["body"] = paragraphs(isi)
         try:
-            await backend.json(
-                session, "POST", "letters", "/api/v1/letters", json={"request_id": str(case_id)}
-            )
+            await backend.json(session, "POST", "letters", "/api/v1/letters", json=command)
         except Refusal as refusal:
-            return await refused(request, case_id, session, pages, refusal)
+            if refusal.status != 422 or isi is None:
+                return await refused(request, case_id, session, pages, refusal)
+            kind = status.get("draftable_kind") or MEETING_PROVIDED
+            action = await draft_action(
+                backend, session, str(case_id), kind, entered=isi, error=refusal.pesan
+            )
+            return await page(request, case_id, session, pages, status_code=422, action=action)
     return back(case_id, "konsep-dibuat")
+
+
+def paragraphs(text: str) -> list[str]:
+    """The textarea's text as the body's paragraphs: blocks separated by a blank line."""
+    blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [block.strip() for block in blocks if block.strip()]
 
 
 @router.post("/kasus/{case_id}/surat/{letter_id}/kirim")

@@ -45,9 +45,9 @@ async def _step_action(backend: Backend, session: Session, case: dict[str, Any])
     if step == 5 and role == "staf":
         return await meeting_action(backend, session, case_id)
     if step == 7 and role == "subkoordinator":
-        return await _draft_action(backend, session, case_id, MEETING_PROVIDED)
+        return await draft_action(backend, session, case_id, MEETING_PROVIDED)
     if step == 4 and case.get("branch") == "full" and role == "subkoordinator":
-        return await _draft_action(backend, session, case_id, SCHEDULE_FULL)
+        return await draft_action(backend, session, case_id, SCHEDULE_FULL)
     if step == 8 and role == "kabid":
         return await _letter_in_view(backend, session, case, "kasus/aksi/tinjau.html")
     if step == 9 and role == "kadis":
@@ -104,25 +104,43 @@ async def _current_draft(
     return letter if letter and letter["status"] == "draft" else None
 
 
-async def _draft_action(
-    backend: Backend, session: Session, case_id: str, kind: str
+def body_text(paragraphs: list[str] | None) -> str:
+    """The body's paragraphs as the textarea holds them: one blank line between paragraphs."""
+    return "\n\n".join(paragraphs or [])
+
+
+async def draft_action(
+    backend: Backend,
+    session: Session,
+    case_id: str,
+    kind: str,
+    *,
+    entered: str | None = None,
+    error: str | None = None,
 ) -> Action | None:
+    """The Sub-coordinator's draft partial: the body to edit (the current draft's, else the
+    wording SIVICON would write; ``entered`` when a refusal sends the input back, with
+    ``error`` beside it), the button and the current draft's PDF."""
     status = await _letter_status(backend, session, case_id)
     if status is None or status.get("sent_letter_id"):
         return None
     if kind == SCHEDULE_FULL and not status.get("full_reply_allowed"):
         return None  # first the disposition to the OPD (step 4), on the disposition form
     template = "kasus/aksi/konsep.html"
+    letter = await _current_draft(backend, session, status)
+    body = (letter or {}).get("body") or status.get("default_body")
     return template, {
         "template": template,
         "case_id": case_id,
         "kind": kind,
         "status": status,
-        "letter": await _current_draft(backend, session, status),
+        "letter": letter,
         # Which draft the page showed: a second click finds another one and drafts nothing.
         "seen": status.get("current_letter_id") or "",
         "may_draft": status.get("draftable_kind") == kind,
         "signs_here": kind == SCHEDULE_FULL,
+        "body": body_text(body) if entered is None else entered,
+        "error": error,
     }
 
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 
 from services.launcher import System
@@ -83,6 +86,22 @@ def notice_of(response: httpx.Response, case_id: str) -> str:
     return location.split("=", 1)[1]
 
 
+EDITED_SENTENCE = "Mohon tautan hanya dibagikan kepada kader Posyandu & petugas <kelurahan>."
+
+
+def textarea_of(html: str) -> str:
+    """The text of the page's body textarea, as the browser would post it."""
+    match = re.search(r'<textarea id="konsep-isi"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    assert match, "the page has the letter's body to edit"
+    return unescape(match.group(1))
+
+
+def words_of(pdf: bytes) -> str:
+    """A PDF's text (pypdf), every run of whitespace as one space."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
 def to_step_5(system: System, users: dict[str, User], start: str, end: str) -> str:
     """A request filed and disposed by API through step 4 (free), waiting for staff."""
     request_id = file_request(users["opd"], start=start, end=end, participants=80)
@@ -140,16 +159,37 @@ async def test_staff_creates_the_meeting_and_kadis_signs_and_sends_the_reply_on_
         await sign_in(client, "subko")
         html = await action_page(client, request_id)
         assert "Buat konsep surat" in html
+        body = textarea_of(html)  # the wording SIVICON writes, to edit
+        assert body.startswith("Menindaklanjuti surat Saudara Nomor")
         draft_form = f"/kasus/{request_id}/surat/konsep"
-        assert notice_of(await post(client, draft_form, html, seen=""), request_id) == (
+        assert notice_of(await post(client, draft_form, html, seen="", isi=body), request_id) == (
             "konsep-dibuat"
         )
-        again = await post(client, draft_form, html, seen="")
+        again = await post(client, draft_form, html, seen="", isi=body)
         assert notice_of(again, request_id) == "sudah-diproses"
         status = users["subko"].ok("GET", "letters", f"/api/v1/requests/{request_id}/letter-status")
         assert len(status["letter_ids"]) == 1, "the second click drafted nothing"
+        first_id = status["current_letter_id"]
+
+        # The Sub-coordinator edits a sentence of the draft: a refusal keeps the input.
+        html = await action_page(client, request_id)
+        assert "Simpan perubahan konsep" in html
+        assert textarea_of(html) == body
+        too_many = "\n\n".join(f"Paragraf {n}." for n in range(1, 22))
+        refused = await post(client, draft_form, html, seen=first_id, isi=too_many)
+        assert refused.status_code == 422
+        assert "paling banyak 20 paragraf" in refused.text
+        assert 'aria-invalid="true"' in refused.text
+        assert textarea_of(refused.text) == too_many
+        replaced = body.split("\n\n")[1]
+        edited = body.replace(replaced, EDITED_SENTENCE)
+        saved = await post(client, draft_form, html, seen=first_id, isi=edited)
+        assert notice_of(saved, request_id) == "konsep-dibuat"
+        status = users["subko"].ok("GET", "letters", f"/api/v1/requests/{request_id}/letter-status")
+        assert len(status["letter_ids"]) == 2
         letter_id = status["current_letter_id"]
         html = await action_page(client, request_id)
+        assert textarea_of(html) == edited
         pdf_url = f"/kasus/{request_id}/surat/{letter_id}/pdf"
         assert f'src="{pdf_url}"' in html
         assert record["meeting"]["meeting_id"] in html
@@ -188,6 +228,9 @@ async def test_staff_creates_the_meeting_and_kadis_signs_and_sends_the_reply_on_
         assert f'src="{pdf_url}"' in html
         signed_pdf = await client.get(pdf_url)
         assert hashlib.sha256(signed_pdf.content).hexdigest() == letter["pdf_sha256"]
+        signed = words_of(signed_pdf.content)
+        assert EDITED_SENTENCE in signed  # Kadis signed the text as edited
+        assert " ".join(replaced.split()[:8]) not in signed
 
     seen = await asyncio.to_thread(
         wait_until,
@@ -195,7 +238,7 @@ async def test_staff_creates_the_meeting_and_kadis_signs_and_sends_the_reply_on_
         what="LetterSent in the stream",
     )
     assert seen.count("MeetingCreated") == 1
-    assert seen.count("LetterDrafted") == 1
+    assert seen.count("LetterDrafted") == 2  # the draft, and the edited one that replaced it
     assert seen.count("LetterSent") == 1
     wait_until(lambda: (case_of(users["kadis"], request_id) or {})["letter"]["sent"])
 

@@ -3,6 +3,7 @@ received reply, and what it publishes."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import threading
 from datetime import UTC, datetime, timedelta
@@ -10,15 +11,17 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import pypdf
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from services.letters.application import LettersApplication
 from services.letters.domain import Letter
 from services.letters.integration import to_integration
+from services.letters.office import Office
 from services.letters.views import letter_status_view, letter_view, verification_view
 from shared.documents import DocumentStore, sha256_of
-from shared.errors import ClosedCase, Forbidden, NotFound, OutOfOrder
+from shared.errors import ClosedCase, Forbidden, InvalidInput, NotFound, OutOfOrder
 from shared.events import (
     Actor,
     IntegrationEvent,
@@ -60,11 +63,12 @@ def feed(
 
 def shown(letter: Letter) -> dict[str, Any]:
     """A letter as the API answers it."""
-    return letter_view(letter).model_dump(mode="json")
+    return letter_view(letter, Office()).model_dump(mode="json")
 
 
 def status(app: LettersApplication, request_id: UUID, reader: Actor) -> dict[str, Any]:
-    return letter_status_view(app.request_file(request_id, reader)).model_dump(mode="json")
+    file = app.request_file(request_id, reader)
+    return letter_status_view(file, app.office, app.clock()).model_dump(mode="json")
 
 
 def verified(app: LettersApplication, letter_id: UUID) -> dict[str, Any]:
@@ -189,6 +193,56 @@ def test_meeting_reply_from_draft_to_receipt(
     assert letter_sent.number == "000.1.2/0001/DKISP"
     assert isinstance(letter_received, LetterReceived)
     assert letter_received.received_by == DINKES
+
+
+def words_in(pdf: bytes) -> str:
+    """The PDF's text as pypdf reads it, every run of whitespace as one space."""
+    return " ".join(
+        " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+
+
+EDITED_SENTENCE = "Mohon tautan hanya dibagikan kepada peserta & panitia <Posyandu>."
+
+
+def test_the_subcoordinator_edits_the_body_and_kadis_signs_exactly_that_text(
+    store_env: dict[str, str], app: LettersApplication, documents: DocumentStore, clock: Clock
+) -> None:
+    request_id = uuid4()
+    feed(app, submitted(request_id))
+    feed(app, slot_checked(request_id, available=True))
+    feed(app, meeting_created(request_id))
+    default = status(app, request_id, SUBKO)["default_body"]
+    assert default[0].startswith("Menindaklanjuti surat Saudara Nomor")
+    assert default[0].endswith("sebagai berikut:")
+
+    first = shown(app.draft(request_id, SUBKO))
+    assert first["body"] == default  # without an edit, the generated wording
+    edited = [default[0], EDITED_SENTENCE, default[-1]]
+    with pytest.raises(InvalidInput) as refused:
+        app.draft(request_id, SUBKO, ["", "  "])
+    assert refused.value.pesan == "isi surat tidak boleh kosong"
+    assert status(app, request_id, SUBKO)["current_letter_id"] == first["letter_id"]
+
+    draft = shown(app.draft(request_id, SUBKO, [*edited[:2], "", f"  {edited[2]}\n"]))
+    assert draft["body"] == edited
+    assert shown(app.letter(UUID(first["letter_id"]), SUBKO))["status"] == "superseded"
+    preview = words_in(documents.get(draft["draft_sha256"]))
+    assert EDITED_SENTENCE in preview
+    assert "bergabung paling lambat 15 menit" not in preview  # the sentence it replaced
+
+    letter_id = UUID(draft["letter_id"])
+    feed(app, disposed(request_id, 7, "kabid", str(letter_id)))
+    feed(app, disposed(request_id, 8, "kadis"))
+    again = make_app(store_env, documents, clock)  # the text comes from the store
+    assert shown(again.letter(letter_id, KADIS))["body"] == edited
+    assert again.repository.get(letter_id).draft.body == tuple(edited)
+    sent = shown(again.send(letter_id, KADIS))
+    signed = words_in(documents.get(sent["pdf_sha256"]))
+    assert EDITED_SENTENCE in signed
+    assert "bergabung paling lambat 15 menit" not in signed
+    assert sent["body"] == edited
+    assert status(again, request_id, SUBKO)["default_body"] is None  # nothing to draft now
 
 
 def test_an_acting_head_may_sign(app: LettersApplication) -> None:

@@ -5,16 +5,23 @@ rewritten, so these rows must keep loading."""
 
 from __future__ import annotations
 
+import io
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import pypdf
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import resolve_topic
 
 from services.letters.domain import Letter, LetterRegister, RequestFile, register_id
 from services.letters.integration import to_integration
+from services.letters.office import Office, signature_for
+from services.letters.pdf import render_letter
 from services.letters.views import letter_status_view, letter_view
+from services.letters.wording import default_body
 from shared.events import Actor, LetterDrafted, LetterReceived, LetterSent
 
 IDS = {
@@ -90,7 +97,7 @@ def test_a_request_file_written_before_replays_into_typed_facts() -> None:
     assert file.sent_letter_id == IDS["letter"]
     assert file.case_closed is not None
     assert file.case_closed.outcome == "meeting_provided"
-    status = letter_status_view(file)
+    status = letter_status_view(file, Office(), datetime(2026, 12, 1, 6, 0, tzinfo=UTC))
     assert status.meeting_id == "812 3456 7890"
     assert status.draftable_kind is None
 
@@ -104,7 +111,7 @@ def test_a_letter_written_before_replays_with_its_actors_and_publishes_the_same(
     assert letter.sent.signer.role == "kadis"
     assert letter.receipt is not None
     assert letter.receipt.received_by.opd_code == "DINKES"
-    view = letter_view(letter).model_dump(mode="json")
+    view = letter_view(letter, Office()).model_dump(mode="json")
     assert view["number"] == "000.1.2/0001/DKISP"
     assert view["meeting"]["passcode"] == "posyandu"
     assert view["sent_at"] == "2026-12-01T03:00:00Z"
@@ -126,3 +133,41 @@ def test_the_old_topics_name_todays_classes() -> None:
         assert resolve_topic(f"{old}.Event") is aggregate.Event
     sent = Letter.Sent  # type: ignore[attr-defined]
     assert resolve_topic("services.letters.domain:Letter.Sent") is sent
+
+
+def test_a_draft_stored_before_the_body_was_kept_prints_the_generated_wording() -> None:
+    """``Letter.Drafted`` version 1 (no ``body``) is upcast to version 2 with ``body`` None:
+    the letter shows and prints the wording SIVICON generated for it, as it did then."""
+    letter: Letter = _store().repository.get(IDS["letter"])
+    assert letter.draft.body is None
+    office = Office()
+    view = letter_view(letter, office).model_dump(mode="json")
+    assert view["body"] == list(default_body(letter.draft, office))
+    assert view["body"][0].startswith(
+        "Menindaklanjuti surat Saudara Nomor 800/412/DINKES tanggal 27 November 2026"
+    )
+    pdf = render_letter(
+        letter.draft, office=office, signature=signature_for(office, "meeting_provided", None)
+    )
+    words = " ".join(
+        " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+    assert "bersama ini kami sampaikan bahwa fasilitas Zoom Meeting" in words
+    assert "812 3456 7890" in words
+
+
+def test_a_draft_stored_now_keeps_its_body_as_version_2() -> None:
+    app = _store()
+    letter: Letter = app.repository.get(IDS["letter"])
+    edited = replace(letter.draft, body=("Paragraf yang diubah & <b>dicetak</b>:", "Penutup."))
+    new = Letter.drafted(uuid4(), IDS["file"], edited, "d" * 64, letter.drafted_by)
+    app.save(new)
+    (stored,) = app.recorder.select_events(new.id, lte=1)
+    assert stored.topic == "services.letters.domain.letter:Letter.Drafted"
+    state = json.loads(stored.state)
+    assert state["class_version"] == 2
+    assert state["body"] == ["Paragraf yang diubah & <b>dicetak</b>:", "Penutup."]
+    again: Letter = app.repository.get(new.id)
+    assert again.draft.body == edited.body
+    published = to_integration(app.mapper.to_domain_event(stored))
+    assert [type(event) for event in published] == [LetterDrafted]  # the contract is unchanged

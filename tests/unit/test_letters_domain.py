@@ -17,6 +17,8 @@ from services.letters.domain import (
     register_id,
 )
 from services.letters.values import (
+    MAX_PARAGRAPH_CHARS,
+    MAX_PARAGRAPHS,
     Draft,
     MeetingCopy,
     Period,
@@ -24,8 +26,9 @@ from services.letters.values import (
     RequestCopy,
     SentLetter,
     SlotCopy,
+    letter_body,
 )
-from shared.errors import ClosedCase, Forbidden, OutOfOrder
+from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
 from shared.events import Actor
 from tests.builders import END, START, T0, person
 
@@ -252,3 +255,34 @@ def test_facts_replay_as_the_same_typed_values_and_a_known_fact_is_not_recorded_
     assert replayed is not None
     assert (replayed.request, replayed.slot, replayed.meeting) == (REQUEST, FREE_SLOT, MEETING)
     assert replayed.ready_for_signature
+
+
+def test_an_edited_body_is_kept_as_paragraphs_of_plain_text() -> None:
+    assert letter_body(["  Paragraf  satu\nberlanjut. ", "", "\n", "Paragraf dua & <b>"]) == (
+        "Paragraf satu berlanjut.",
+        "Paragraf dua & <b>",
+    )
+    letter = Letter.drafted(
+        uuid4(), uuid4(), Draft(MEETING_PROVIDED, HAL, "Biasa", T0, REQUEST, body=("Isi.",)),
+        "0" * 64, SUBKO,
+    )  # fmt: skip
+    assert letter.draft.body == ("Isi.",)
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "pesan"),
+    [
+        ([], "isi surat tidak boleh kosong"),
+        (["  ", "\n\n"], "isi surat tidak boleh kosong"),
+        (["a"] * (MAX_PARAGRAPHS + 1), "paling banyak 20 paragraf"),
+        (["a", "b" * (MAX_PARAGRAPH_CHARS + 1)], "paragraf ke-2 terdiri atas 2001 karakter"),
+        (["bel\x07"], "paragraf ke-1 memuat karakter yang tidak dapat dicetak"),
+    ],
+)
+def test_an_edited_body_beyond_the_limits_is_refused_in_indonesian(
+    paragraphs: list[str], pesan: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        letter_body(paragraphs)
+    assert pesan in refused.value.pesan
+    assert refused.value.details == [{"field": "body", "message": refused.value.pesan}]

@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from services.letters.office import Office, signature_for
 from services.letters.pdf import render_letter
 from services.letters.values import Draft
+from services.letters.wording import CLOSING, MEETING_NOTICE, default_body
 from shared.events import Actor
 
 OFFICE = Office(head_pangkat="Pembina Utama Muda (IV/c)", head_nip="197001011995031001")
@@ -164,3 +166,62 @@ def test_pdftotext_reads_the_same_letter() -> None:
     assert "Tanggapan atas Permohonan Fasilitas Zoom Meeting" in text
     assert "81234567890" in text
     assert squeezed(LINK) in squeezed(text)
+
+
+EDITED = (
+    "Menindaklanjuti surat Saudara, kami sampaikan bahwa Zoom Meeting untuk Rapat Posyandu "
+    "telah siap dengan rincian berikut:",
+    "Mohon tautan hanya dibagikan kepada peserta & panitia <b>Posyandu</b> > 100 orang.",
+    CLOSING,
+)
+
+
+def words_of(pdf: bytes) -> str:
+    """The text with every run of whitespace (wrapped lines too) as one space."""
+    return " ".join(text_of(pdf).split())
+
+
+def _edited(body: tuple[str, ...]) -> bytes:
+    return render_letter(
+        replace(Draft.from_stored(MEETING_CONTENT), body=body),
+        office=OFFICE,
+        signature=signature_for(OFFICE, "meeting_provided", Actor.model_validate(KADIS)),
+        number="000.1.2/0001/DKISP",
+        letter_date=SENT_AT,
+    )
+
+
+def test_an_edited_body_is_printed_as_written_with_the_meeting_after_its_colon() -> None:
+    text = words_of(_edited(EDITED))
+    assert "telah siap dengan rincian berikut:" in text
+    assert "peserta & panitia <b>Posyandu</b> > 100 orang." in text
+    assert " ".join(MEETING_NOTICE.split()[:6]) not in text  # the generated sentence it replaced
+    assert "bersama ini kami sampaikan" not in text
+    assert text.index("rincian berikut:") < text.index("81234567890") < text.index("panitia")
+
+
+def test_pdftotext_reads_the_edited_sentence_and_not_the_replaced_one() -> None:
+    binary = shutil.which("pdftotext")
+    if binary is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; pypdf checked the text above")
+    result = subprocess.run([binary, "-", "-"], input=_edited(EDITED), capture_output=True)
+    text = " ".join(result.stdout.decode().split())
+    assert result.returncode == 0
+    assert "peserta & panitia <b>Posyandu</b> > 100 orang." in text
+    assert "bersama ini kami sampaikan" not in text
+
+
+def test_a_draft_without_a_kept_body_prints_the_generated_wording() -> None:
+    """A draft recorded before the body was kept (body None) prints what SIVICON wrote then."""
+    old = Draft.from_stored(MEETING_CONTENT)
+    assert old.body is None
+    written = replace(old, body=default_body(old, OFFICE))
+    assert final() == render_letter(
+        written,
+        office=OFFICE,
+        signature=signature_for(OFFICE, "meeting_provided", Actor.model_validate(KADIS)),
+        number="000.1.2/0001/DKISP",
+        letter_date=SENT_AT,
+        verification_url="http://portal.test/verifikasi/abc",
+    )
+    assert "bersama ini kami sampaikan" in words_of(final())

@@ -6,6 +6,7 @@ twice (a concurrent sender gets a version conflict and retries)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -26,7 +27,26 @@ def register_id(unit: str, year: int) -> UUID:
 class Letter(Aggregate):
     """One reply letter: a draft with its content, then sent once, then received once."""
 
-    @event("Drafted")
+    class Drafted(Aggregate.Created):
+        """The draft, with its content's facts (``content``) and, since version 2, the body's
+        paragraphs as drafted (``body``, plain text), which the signed letter prints."""
+
+        class_version = 2
+        request_id: str
+        kind: str
+        hal: str
+        content: dict[str, Any]
+        draft_sha256: str
+        drafted_by: dict[str, Any]
+        drafted_at: str
+        body: list[str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A draft stored before the body was kept: printed with the generated wording."""
+            state["body"] = None
+
+    @event(Drafted)
     def __init__(
         self,
         id: UUID,
@@ -37,11 +57,12 @@ class Letter(Aggregate):
         draft_sha256: str,
         drafted_by: dict[str, Any],
         drafted_at: str,
+        body: list[str] | None,
     ) -> None:
         self.request_id = UUID(request_id)
         self.kind = kind
         self.hal = hal
-        self.draft = Draft.from_stored(content)
+        self.draft = replace(Draft.from_stored(content), body=None if body is None else tuple(body))
         self.draft_sha256 = draft_sha256
         self.drafted_by = actor_of(drafted_by)
         self.drafted_at = datetime.fromisoformat(drafted_at)
@@ -63,6 +84,7 @@ class Letter(Aggregate):
             draft_sha256=draft_sha256,
             drafted_by=stored_actor(by),
             drafted_at=draft.drafted_at.isoformat(),
+            body=None if draft.body is None else list(draft.body),
         )
 
     @property

@@ -216,6 +216,15 @@ class RequestFile(Aggregate):
     def draft(self, actor: Actor, drafted_at: datetime) -> Draft:
         """The content of a new draft, from the facts known now (refused as ``check_may_draft``)."""
         kind = self.check_may_draft(actor)
+        return self._content(kind, drafted_at)
+
+    def draft_content(self, drafted_at: datetime) -> Draft | None:
+        """The content a draft would have now, or None when none may be drafted: what the
+        drafting form starts from."""
+        kind = None if self.draft_forwarded else self.draftable_kind()
+        return None if kind is None else self._content(kind, drafted_at)
+
+    def _content(self, kind: str, drafted_at: datetime) -> Draft:
         assert self.request is not None
         if kind == MEETING_PROVIDED:
             return Draft(kind, HAL, "Biasa", drafted_at, self.request, meeting=self.meeting)
