@@ -7,7 +7,8 @@ agenda number too, found in the stream's ``RequestSubmitted`` events (:func:`req
 
 A withdrawal is the OPD's request; what became of it is the case's answer: ``CaseClosed``
 (``withdrawn``) when it took effect, ``WithdrawalRefused`` when it came after the case was closed
-(the outcome then stands).
+(the outcome then stands). A draft reply returned (``DraftReturned``) by Kabid or Kadis reopens
+steps 7 and 8: they count only when done again after it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from shared.events import (
     Actor,
     CaseClosed,
     Disposed,
+    DraftReturned,
     IntegrationEvent,
     LetterDrafted,
     LetterReceived,
@@ -34,7 +36,7 @@ from shared.events import (
     SlotChecked,
     WithdrawalRefused,
 )
-from shared.procedure import MEETING_PROVIDED_STEPS, SCHEDULE_FULL_STEPS
+from shared.procedure import MEETING_PROVIDED_STEPS, REOPENED_BY_RETURN, SCHEDULE_FULL_STEPS
 from shared.roles import ROLE_NAMES
 
 
@@ -59,6 +61,14 @@ def _entry(event: IntegrationEvent) -> Entry | None:
         to = ROLE_NAMES.get(event.to_role, event.to_role)
         return Entry(
             event.sop_step, f"disposed to {to}: {event.instruction}", event.by, event.disposed_at
+        )
+    if isinstance(event, DraftReturned):
+        return Entry(
+            None,
+            f"draft reply returned to {ROLE_NAMES.get(event.to_role, event.to_role)} at step "
+            f"{event.sop_step}, steps 7 and 8 to be done again: {event.note}",
+            event.by,
+            event.returned_at,
         )
     if isinstance(event, SlotChecked):
         result = (
@@ -152,7 +162,12 @@ def audit(stream: Iterable[IntegrationEvent]) -> Audit:
     path = SCHEDULE_FULL_STEPS if branch_full else MEETING_PROVIDED_STEPS
     if outcome == "withdrawn":
         path = ()
-    done = {e.step for e in entries if e.step is not None}
+    done: set[int] = set()
+    for event, entry in zip(events, map(_entry, events), strict=True):
+        if isinstance(event, DraftReturned):
+            done -= set(REOPENED_BY_RETURN)  # the draft goes up the chain again
+        elif entry is not None and entry.step is not None and not isinstance(event, LetterDrafted):
+            done.add(entry.step)  # a draft documents step 7; its forwarding completes it
     return Audit(entries, outcome, [s for s in path if s not in done])
 
 

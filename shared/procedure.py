@@ -28,6 +28,10 @@ MEETING_LIMIT_TEXT = "15 menit"
 # Step 8: Kabid reports the draft reply to Kadis within one working day of receiving it (step 7).
 REVIEW_LIMIT_WORKING_DAYS = 1
 REVIEW_LIMIT_TEXT = "1 hari kerja"
+# How the inboxes sort open cases: "new" reached its current step within NEW_WITHIN; "due soon"
+# has DUE_SOON or less left before its step's deadline; "overdue" is past it.
+NEW_WITHIN = timedelta(hours=24)
+DUE_SOON = timedelta(hours=2)
 
 STEP_NAMES: dict[int, str] = {
     1: "Kepala OPD mengajukan permohonan fasilitas Layanan Video Conference (Zoom Meeting)",
@@ -83,6 +87,14 @@ DEFAULT_INSTRUCTIONS: dict[tuple[int, str], str] = {
     (7, "kabid"): "Tanggapan dan saran",
     (8, "kadis"): "Mohon ditandatangani dan dikirim kepada OPD pemohon",
 }
+
+# Returning the draft reply with a note (instead of the paraf of step 8, or of Kadis's signature at
+# step 9): Kabid at step 8, Kadis at step 9. It goes back to the Sub-coordinator, and steps 7 and
+# 8 are open again: the reply is redrafted (or kept) and goes up the chain a second time.
+RETURNING_STEPS: dict[str, int] = {"kabid": 8, "kadis": 9}
+RETURNED_TO = "subkoordinator"
+REOPENED_BY_RETURN = (7, 8)
+RETURN_INSTRUCTION = "Dikembalikan untuk diperbaiki"
 
 SIFAT = ("biasa", "segera", "sangat_segera", "rahasia")
 

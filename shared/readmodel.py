@@ -40,11 +40,17 @@ class AggregateIndex(Generic[A, R]):
         self._lock = threading.Lock()
         self._event_class: type = getattr(kind, "Event", object)
         self._topics: dict[str, bool] = {}
+        self._refresh = False
 
     def rows(self) -> list[R]:
         with self._lock:
             self._catch_up()
             return list(self._rows.values())
+
+    def refresh(self) -> None:
+        """Build every row again at the next read: what the rows show changed for all of them
+        (the deadlines, once the office's calendar changed). A row function may call this."""
+        self._refresh = True
 
     def _indexed(self, topic: str) -> bool:
         """Whether an event of this topic belongs to an aggregate of the indexed class (others
@@ -56,6 +62,9 @@ class AggregateIndex(Generic[A, R]):
 
     def _catch_up(self) -> None:
         touched: set[UUID] = set()
+        if self._refresh:
+            self._refresh = False
+            touched.update(self._rows)
         while True:
             batch = self._app.recorder.select_notifications(self._position + 1, self._batch_size)
             if not batch:

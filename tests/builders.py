@@ -15,6 +15,7 @@ from shared.events import (
     CaseClosed,
     Conflict,
     Disposed,
+    DraftReturned,
     LetterDrafted,
     LetterReceived,
     LetterRef,
@@ -189,6 +190,26 @@ def disposed(
     )
 
 
+def draft_returned(
+    request_id: UUID,
+    letter_id: UUID | str | None,
+    *,
+    step: int = 8,
+    note: str = "Perbaiki jam rapat",
+    at: datetime = T0,
+) -> DraftReturned:
+    """Kabid (step 8) or Kadis (step 9) sends the draft back to the Sub-coordinator."""
+    return DraftReturned(
+        request_id=request_id,
+        sop_step=step,
+        by=person("kabid" if step == 8 else "kadis"),
+        to_role="subkoordinator",
+        letter_id=UUID(str(letter_id)) if letter_id else None,
+        note=note,
+        returned_at=at,
+    )
+
+
 def case_closed(
     request_id: UUID, outcome: str = "withdrawn", *, at: datetime = T0 + timedelta(hours=5)
 ) -> CaseClosed:
@@ -257,14 +278,19 @@ def meeting_created(
 
 
 def letter_drafted(
-    request_id: UUID, letter_id: UUID, *, at: datetime = T0, kind: str = "meeting_provided"
+    request_id: UUID,
+    letter_id: UUID,
+    *,
+    at: datetime = T0,
+    kind: str = "meeting_provided",
+    sha256: str = "b" * 64,
 ) -> LetterDrafted:
     return LetterDrafted(
         request_id=request_id,
         letter_id=letter_id,
         kind=kind,  # type: ignore[arg-type]
         hal="Tanggapan atas Permohonan Fasilitas Zoom Meeting",
-        draft_sha256="b" * 64,
+        draft_sha256=sha256,
         drafted_by=person("subkoordinator"),
         drafted_at=at,
     )

@@ -10,16 +10,18 @@ stores it with the message's tracking in one transaction; a report that can neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
 from functools import singledispatchmethod
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
+from services.disposition.calendar_keeper import CalendarKeeper
 from services.disposition.domain import (
     Case,
     Draft,
@@ -29,10 +31,11 @@ from services.disposition.domain import (
     SentLetter,
     SlotCheck,
 )
+from services.disposition.search import CaseSearch, counters
 from services.disposition.sheet import DispositionSheet
-from services.disposition.views import CaseRow, CaseView, HistoryView
+from services.disposition.views import CasePage, CaseRow, CaseView, HistoryView, InboxCounters
 from shared.access import check_kind, check_owner, may_read
-from shared.calendar import WorkingCalendar
+from shared.calendar import OFFICE_TIMEZONE, WorkingCalendar
 from shared.errors import NotFound, OutOfOrder
 from shared.events import (
     Actor,
@@ -45,7 +48,6 @@ from shared.events import (
     SlotChecked,
 )
 from shared.eventstore import ServiceApplication, cause_of
-from shared.httpapi import Page, page
 from shared.readmodel import AggregateIndex
 from shared.roles import OFFICE_ROLES, effective_role
 
@@ -57,11 +59,17 @@ REQUEST_FIELDS = {field.name for field in fields(RequestDetails)}
 
 class DispositionApplication(ServiceApplication):
     def __init__(
-        self, env: Mapping[str, str] | None = None, calendar: WorkingCalendar | None = None
+        self, env: Mapping[str, str] | None = None, timezone: str = OFFICE_TIMEZONE
     ) -> None:
         super().__init__(env=env)
-        self.calendar = calendar or WorkingCalendar()
+        # The admin's holidays and office hours; a change rebuilds the rows' deadlines.
+        self.office_calendar = CalendarKeeper(self, timezone, lambda: self.cases.refresh())
         self.cases = AggregateIndex(self, Case, self._row)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The office's working calendar, as its administrator last changed it."""
+        return self.office_calendar.current()
 
     # ------------------------------------------------------------------ commands (HTTP)
 
@@ -76,9 +84,9 @@ class DispositionApplication(ServiceApplication):
         letter_id: UUID | None = None,
     ) -> Record:
         """Steps 2, 3, 4, 6, 7, 8; returns the new record."""
-        for attempt in range(COMMAND_ATTEMPTS):
-            case = self._case(case_id)
-            record = case.dispose(
+        return self._decide(
+            case_id,
+            lambda case: case.dispose(
                 actor=actor,
                 to_role=to_role,
                 instruction=instruction,
@@ -86,11 +94,22 @@ class DispositionApplication(ServiceApplication):
                 sifat=sifat,
                 letter_id=letter_id,
                 calendar=self.calendar,
-            )
+            ),
+        )
+
+    def return_draft(self, case_id: UUID, actor: Actor, note: str) -> Record:
+        """Kabid (step 8) or Kadis (step 9) returns the draft reply with a note."""
+        return self._decide(case_id, lambda case: case.return_draft(actor=actor, note=note))
+
+    def _decide(self, case_id: UUID, command: Callable[[Case], Record]) -> Record:
+        """Run ``command`` on the case as stored and save what it decided; when a report about
+        the same case was stored meanwhile, decide again on the fresh state."""
+        for attempt in range(COMMAND_ATTEMPTS):
+            case = self._case(case_id)
+            record = command(case)
             try:
                 self.save(case)
             except IntegrityError:
-                # A report about the same case was stored meanwhile: decide again on fresh state.
                 if attempt == COMMAND_ATTEMPTS - 1:
                     raise OutOfOrder(
                         "the case changed meanwhile; please try again",
@@ -104,11 +123,12 @@ class DispositionApplication(ServiceApplication):
         """Record ``SlaBreached`` for every open case whose timed step is past its deadline."""
         now = now or datetime.now(UTC)
         flagged = 0
+        calendar = self.calendar  # read first: a changed calendar refreshes the rows' due_at
         for row in self.cases.rows():
             if row.closed or row.due_at is None or row.due_at >= now:
                 continue
             case = self._case(row.case_id)
-            if case.flag_overdue(now, self.calendar):
+            if case.flag_overdue(now, calendar):
                 try:
                     self.save(case)
                 except IntegrityError:
@@ -202,13 +222,22 @@ class DispositionApplication(ServiceApplication):
     def disposition_sheet(self, case_id: UUID, reader: Actor) -> DispositionSheet:
         return DispositionSheet.of(self._readable(case_id, reader), self.calendar.timezone)
 
-    def inbox(self, reader: Actor, limit: int = 50, offset: int = 0) -> Page[CaseRow]:
-        """Open cases waiting for the reader's role (an OPD: its agency's open cases)."""
-        role = effective_role(reader)
-        rows = [r for r in self._rows_for(reader) if not r.closed]
-        if role in OFFICE_ROLES:
-            rows = [r for r in rows if r.current_role == role]
-        return page(sorted(rows, key=lambda r: r.waiting_since), limit, offset)
+    def inbox(
+        self,
+        reader: Actor,
+        limit: int = 50,
+        offset: int = 0,
+        search: CaseSearch | None = None,
+        now: datetime | None = None,
+    ) -> CasePage:
+        """Open cases waiting for the reader's role (an OPD: its agency's open cases), the
+        longest waiting first, narrowed by ``search``."""
+        rows = sorted(self._inbox_rows(reader), key=lambda r: r.waiting_since)
+        return self._page(rows, search, limit, offset, now)
+
+    def inbox_counters(self, reader: Actor, now: datetime | None = None) -> InboxCounters:
+        """The reader's inbox in figures: open, new, due soon and overdue cases."""
+        return counters(self._inbox_rows(reader), now or datetime.now(UTC))
 
     def list_cases(
         self,
@@ -216,12 +245,45 @@ class DispositionApplication(ServiceApplication):
         status: Literal["all", "open", "closed"] = "all",
         limit: int = 50,
         offset: int = 0,
-    ) -> Page[CaseRow]:
-        """Every case the reader may read, newest first, optionally only open or closed ones."""
+        search: CaseSearch | None = None,
+        now: datetime | None = None,
+    ) -> CasePage:
+        """Every case the reader may read, newest first, optionally only open or closed ones,
+        narrowed by ``search``."""
         rows = self._rows_for(reader)
         if status != "all":
             rows = [r for r in rows if r.closed == (status == "closed")]
-        return page(sorted(rows, key=lambda r: r.opened_at, reverse=True), limit, offset)
+        rows.sort(key=lambda r: r.opened_at, reverse=True)
+        return self._page(rows, search, limit, offset, now)
+
+    def _inbox_rows(self, reader: Actor) -> list[CaseRow]:
+        role = effective_role(reader)
+        rows = [r for r in self._rows_for(reader) if not r.closed]
+        if role in OFFICE_ROLES:
+            rows = [r for r in rows if r.current_role == role]
+        return rows
+
+    def _page(
+        self,
+        rows: list[CaseRow],
+        search: CaseSearch | None,
+        limit: int,
+        offset: int,
+        now: datetime | None,
+    ) -> CasePage:
+        """One page of the ``rows`` that match ``search``, at ``now`` (by default: now)."""
+        if search is not None and search.active:
+            moment, zone = now or datetime.now(UTC), ZoneInfo(self.calendar.timezone)
+            found = [r for r in rows if search.matches(r, moment, zone)]
+        else:
+            found = rows
+        return CasePage(
+            items=found[offset : offset + limit],
+            total=len(found),
+            limit=limit,
+            offset=offset,
+            unfiltered_total=len(rows),
+        )
 
     def _rows_for(self, reader: Actor) -> list[CaseRow]:
         check_kind(reader, "case")

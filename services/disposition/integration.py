@@ -9,6 +9,7 @@ from shared.events import (
     Actor,
     CaseClosed,
     Disposed,
+    DraftReturned,
     IntegrationEvent,
     SlaBreached,
     StepRecord,
@@ -30,6 +31,18 @@ def to_integration(domain_event: Any) -> list[IntegrationEvent]:
                 sifat=domain_event.sifat,
                 letter_id=domain_event.letter_id,
                 disposed_at=domain_event.timestamp,
+            )
+        ]
+    if isinstance(domain_event, Case.DraftReturned):
+        return [
+            DraftReturned(
+                request_id=domain_event.originator_id,
+                sop_step=domain_event.sop_step,
+                by=Actor.model_validate(domain_event.actor),
+                to_role=domain_event.to_role,
+                letter_id=domain_event.letter_id,
+                note=domain_event.note,
+                returned_at=domain_event.timestamp,
             )
         ]
     if isinstance(domain_event, Case.SlaBreachRecorded):

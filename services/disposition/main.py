@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.disposition import calendar_api
 from services.disposition.api import router
 from services.disposition.application import DispositionApplication
 from services.disposition.integration import to_integration
-from shared.calendar import WorkingCalendar
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
@@ -17,10 +17,9 @@ SERVICE = "disposition"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     application = DispositionApplication(
-        env=settings.eventstore_env(SERVICE),
-        calendar=WorkingCalendar(timezone=settings.timezone),
+        env=settings.eventstore_env(SERVICE), timezone=settings.timezone
     )
-    return compose(
+    api = compose(
         settings,
         SERVICE,
         application,
@@ -32,6 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A step left open past its deadline is reported while it is still open.
         periodic=[(30.0, application.flag_overdue_cases)],
     )
+    api.include_router(calendar_api.router)  # the office's holidays and hours (admin)
+    return api
 
 
 def run() -> None:

@@ -63,7 +63,8 @@ class DispositionSheet(View):
     def of(cls, case: Case, timezone: str) -> DispositionSheet:
         zone = ZoneInfo(timezone)
         request = case.request
-        forwards = [r for r in case.records if r.kind == "disposition"]
+        # A draft returned with a note is a disposition back down, and written on the sheet too.
+        forwards = [r for r in case.records if r.kind in ("disposition", "draft_returned")]
         return cls(
             case_id=case.id,
             letter_from=request.opd_name,

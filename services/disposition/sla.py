@@ -1,7 +1,11 @@
 """The time limits of the SOP's timed steps, as pure functions and the figures they record.
 
 Step 5 (the meeting) is due 15 minutes after the disposition to staff (step 4); step 8 (the
-draft reported to the Kadis) one working day after the Kabid received it (step 7). The limits
+draft reported to the Kadis) one working day after the Kabid received it (step 7), counted with
+the office's working calendar as the administrator keeps it (holidays, office hours; a draft
+received outside office hours counts from the next opening: see
+:meth:`shared.calendar.WorkingCalendar.add_working_days`). A deadline is recorded with the step
+that meets it, so a later change of the calendar moves only deadlines still pending. The limits
 themselves are in :mod:`shared.procedure`, which the audit checks too.
 """
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.disposition.domain import (
     Case,
@@ -27,6 +27,7 @@ from services.disposition.domain import (
 )
 from services.disposition.sla import SlaBreach, SlaFigures
 from shared.calendar import WorkingCalendar
+from shared.httpapi import Page
 from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT, STEP_NAMES
 from shared.roles import ROLE_NAMES
 
@@ -34,6 +35,7 @@ from shared.roles import ROLE_NAMES
 OTHER_RECORDS = {
     "withdrawal": "Permohonan dibatalkan oleh OPD pemohon",
     "withdrawal_refused": "Pembatalan oleh OPD pemohon ditolak: kasus sudah ditutup",
+    "draft_returned": "Draf surat tanggapan dikembalikan kepada Subkoordinator untuk diperbaiki",
 }
 
 
@@ -72,7 +74,7 @@ class RecordView(View):
         return cls(
             seq=record.seq,
             sop_step=step,
-            step_name=STEP_NAMES[step] if step else OTHER_RECORDS.get(record.kind, ""),
+            step_name=OTHER_RECORDS.get(record.kind) or (STEP_NAMES[step] if step else ""),
             kind=record.kind,
             actor=ActorView.model_validate(actor),
             role=actor.role,
@@ -121,6 +123,8 @@ class CaseView(View):
     slot_check: SlotCheck | None
     meeting: Meeting | None
     letter: LetterState
+    returned: RecordView | None = None
+    """The latest return of the draft reply (Kabid at step 8 or Kadis at step 9), with its note."""
     sla_breaches: list[SlaBreach]
     closed: bool
     outcome: str | None
@@ -149,6 +153,7 @@ class CaseView(View):
                 forwarded_letter_id=case.forwarded_letter_id,
                 sent=case.sent_letter,
             ),
+            returned=RecordView.of(case.last_return) if case.last_return else None,
             sla_breaches=case.sla_breaches,
             closed=case.closed is not None,
             outcome=case.closed.outcome if case.closed else None,
@@ -242,6 +247,8 @@ class CaseRow(View):
     due_at: datetime | None
     closed: bool
     outcome: str | None
+    branch: str | None = None
+    """Step 4's way: ``free`` (to staff) or ``full`` (to the OPD), once taken."""
 
     @classmethod
     def of(cls, case: Case, calendar: WorkingCalendar) -> CaseRow:
@@ -267,7 +274,26 @@ class CaseRow(View):
             due_at=_due_at(case, calendar),
             closed=case.closed is not None,
             outcome=case.closed.outcome if case.closed else None,
+            branch=case.branch,
         )
+
+
+class CasePage(Page[CaseRow]):
+    """One page of the cases that match the search and filters; ``total`` counts the matches."""
+
+    unfiltered_total: int = Field(
+        description="how many cases the list holds without the search and filters"
+    )
+
+
+class InboxCounters(BaseModel):
+    """The caller's inbox in figures: its open cases, and how many of them are new, due soon
+    (2 hours or less before the step's deadline) or overdue, at the moment asked."""
+
+    new: int = Field(description="reached their current step within the last 24 hours")
+    open: int = Field(description="every open case of the inbox")
+    due_soon: int = Field(description="2 hours or less left before the step's deadline")
+    overdue: int = Field(description="past the step's deadline")
 
 
 def _due_at(case: Case, calendar: WorkingCalendar) -> datetime | None:

@@ -12,9 +12,17 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, U
 from pydantic import BaseModel, Field
 
 from services.intake.application import IntakeApplication
+from services.intake.domain import MAX_ADDRESS
 from services.intake.submissions import Filing, check_letter_pdf, office_time, parse_submission
 from services.intake.values import Letter, Meeting, Requester
-from services.intake.views import Agencies, RequestRow, RequestView, request_view
+from services.intake.views import (
+    Agencies,
+    AgencyView,
+    Duplicate,
+    RequestRow,
+    RequestView,
+    request_view,
+)
 from shared.access import RequestReader, check_owner, may_read
 from shared.auth import require_role
 from shared.errors import Forbidden
@@ -158,6 +166,14 @@ def get_request(request_id: UUID, app: AppDep, actor: RequestReader) -> RequestV
     return request_view(request)
 
 
+@router.get("/requests/{request_id}/duplicates")
+def list_duplicates(request_id: UUID, app: AppDep, actor: RequestReader) -> list[Duplicate]:
+    """The agency's other requests filed with the same letter number or the same PDF."""
+    request, found = app.duplicates(request_id)
+    check_owner(actor, "request", request.opd_code)
+    return found
+
+
 @router.get(
     "/requests/{request_id}/letter",
     response_class=Response,
@@ -199,13 +215,36 @@ def list_agencies(app: AppDep, actor: CurrentActor) -> Agencies:
     return Agencies(app.agencies())
 
 
+@router.get("/agencies/details")
+def list_agency_details(app: AppDep, actor: CurrentActor) -> list[AgencyView]:
+    """The agencies with their address and e-mail, by code."""
+    return [AgencyView.model_validate(agency) for agency in app.agency_details()]
+
+
+@router.get("/agencies/{code}")
+def get_agency(code: str, app: AppDep, actor: CurrentActor) -> AgencyView:
+    """One agency with its address and e-mail."""
+    return AgencyView.model_validate(app.agency(code))
+
+
 class AgencyIn(BaseModel):
     code: str = Field(min_length=2, max_length=20)
     name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(
+        None,
+        max_length=2 * MAX_ADDRESS,
+        description=f"the postal address (alamat), may span lines (at most {MAX_ADDRESS} "
+        "characters, blank lines left out); omitted: unchanged, '': none",
+    )
+    email: str | None = Field(
+        None, max_length=200, description="the agency's e-mail; omitted: unchanged, '': none"
+    )
 
 
 @router.post("/agencies", status_code=201)
 def register_agency(body: AgencyIn, app: AppDep, actor: CurrentActor) -> Agencies:
-    """Register an agency (admin)."""
+    """Register an agency, or change a registered one's details (admin); answers the names
+    by code, as before addresses were kept (the details: ``GET /agencies/details``)."""
     require_role(actor, "admin")
-    return Agencies(app.register_agency(body.code, body.name))
+    app.register_agency(body.code, body.name, body.address, body.email)
+    return Agencies(app.agencies())

@@ -27,8 +27,8 @@ from services.intake.domain import (
     request_id_for,
 )
 from services.intake.submissions import Filing, Refusal, SubmissionInvalid
-from services.intake.values import fingerprint
-from services.intake.views import RequestRow, request_row
+from services.intake.values import Agency, fingerprint
+from services.intake.views import Duplicate, RequestRow, request_row
 from shared.calendar import OFFICE_TIMEZONE
 from shared.documents import DocumentStore, sha256_of
 from shared.errors import NotFound, OutOfOrder
@@ -106,14 +106,30 @@ class IntakeApplication(ServiceApplication):
         return registry
 
     def agencies(self) -> dict[str, str]:
-        registry = self._registry()
-        return dict(sorted(registry.agencies.items())) if registry else {}
+        """The agencies' names by code."""
+        return {agency.code: agency.name for agency in self.agency_details()}
 
-    def register_agency(self, code: str, name: str) -> dict[str, str]:
+    def agency_details(self) -> list[Agency]:
+        """The agencies with their address and e-mail, by code."""
+        registry = self._registry()
+        return sorted(registry.agencies.values(), key=lambda a: a.code) if registry else []
+
+    def agency(self, code: str) -> Agency:
+        registry = self._registry()
+        agency = registry.agencies.get(code.strip().upper()) if registry else None
+        if agency is None:
+            raise NotFound(f"no agency {code!r}", f"OPD {code!r} tidak dikenal")
+        return agency
+
+    def register_agency(
+        self, code: str, name: str, address: str | None = None, email: str | None = None
+    ) -> Agency:
+        """Register an agency or change its details (an address or e-mail left ``None`` stays
+        as it was)."""
         registry = self._registry() or AgencyRegistry()
-        registry.register(code, name)
+        agency = registry.register(code, name, address, email)
         self.save(registry)
-        return self.agencies()
+        return agency
 
     def seed_demo_agencies(self) -> None:
         registry = self._registry() or AgencyRegistry()
@@ -241,3 +257,19 @@ class IntakeApplication(ServiceApplication):
         """Every request, newest first."""
         rows = self._requests.rows()
         return sorted(rows, key=lambda row: (row.submitted_at, row.agenda_number), reverse=True)
+
+    def duplicates(self, request_id: UUID) -> tuple[Request, list[Duplicate]]:
+        """The request, and its agency's other requests filed with the same letter number
+        (ignoring case and surrounding spaces) or the same PDF, newest first: most likely the
+        same letter sent twice."""
+        request = self.get_request(request_id)
+        number, sha = request.letter.number.strip().casefold(), request.letter.document_sha256
+        found = []
+        for row in self.list_requests():
+            if row.opd_code != request.opd_code or row.request_id == request.id:
+                continue
+            same_number = row.letter.number.strip().casefold() == number
+            same_pdf = sha is not None and row.letter.document_sha256 == sha
+            if same_number or same_pdf:
+                found.append(Duplicate(request=row, same_number=same_number, same_pdf=same_pdf))
+        return request, found

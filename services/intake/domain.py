@@ -8,7 +8,8 @@
 * :class:`AgendaBook` gives agenda numbers, one book per year, gap-free: a number is taken in the
   same save as the request it numbers, so no number exists without its request.
 * :class:`Rejection` records a machine submission that was refused, so the sender gets an answer.
-* :class:`AgencyRegistry` lists the agencies (OPD) that may ask.
+* :class:`AgencyRegistry` lists the agencies (OPD) that may ask, with their address and e-mail
+  (:class:`~services.intake.values.Agency`).
 
 The stored events keep the plain values they were recorded with (``requester``, ``letter``,
 ``meeting`` and actors as dicts); the aggregates hold them as frozen values
@@ -17,6 +18,7 @@ The stored events keep the plain values they were recorded with (``requester``, 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -24,6 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.intake.values import (
+    Agency,
     CaseEnding,
     Channel,
     Letter,
@@ -34,6 +37,7 @@ from services.intake.values import (
 )
 from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
 from shared.events import Actor, FieldError, Outcome, RequestSubmitted
+from shared.validation import EMAIL_PATTERN
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sivicon.tarakankota.go.id/intake")
 
@@ -250,28 +254,91 @@ class Rejection(Aggregate):
         self.received_at = received_at
 
 
+MAX_ADDRESS = 500  # characters of an agency's address (alamat), line breaks included
+
+
 class AgencyRegistry(Aggregate):
+    """The agencies by code. Registering a known code changes its details: the caller (the
+    administrator's page) decides whether that is meant, since adding must never rename."""
+
     @event("Opened")
     def __init__(self) -> None:
-        self.agencies: dict[str, str] = {}
+        self.agencies: dict[str, Agency] = {}
 
     @classmethod
     def create_id(cls) -> UUID:
         return REGISTRY_ID
 
-    def register(self, code: str, name: str) -> None:
+    class Registered(Aggregate.Event):
+        """An agency registered, or its details changed: its code and name and, since
+        version 2, its address (lines joined by ``\\n``) and e-mail, ``""`` when not given."""
+
+        class_version = 2
+        code: str
+        name: str
+        address: str
+        email: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Registered before agencies had an address or e-mail: none recorded."""
+            state["address"] = ""
+            state["email"] = ""
+
+    def register(
+        self, code: str, name: str, address: str | None = None, email: str | None = None
+    ) -> Agency:
+        """Register ``code`` or change its details; an address or e-mail not given (``None``)
+        stays as it was, ``""`` clears it."""
         code = code.strip().upper()
         if not code.isalnum() or not 2 <= len(code) <= 20:
             raise InvalidInput(
                 f"agency code {code!r} must be 2 to 20 letters or digits",
                 f"kode OPD {code!r} harus 2 sampai 20 huruf atau angka",
+                details=[{"field": "code", "message": "2 to 20 letters or digits"}],
             )
         if not name.strip():
-            raise InvalidInput("the agency needs a name", "nama OPD wajib diisi")
-        if self.agencies.get(code) == name.strip():
-            return
-        self._register(code=code, name=name.strip())
+            raise InvalidInput(
+                "the agency needs a name",
+                "nama OPD wajib diisi",
+                details=[{"field": "name", "message": "required"}],
+            )
+        known = self.agencies.get(code)
+        agency = Agency(
+            code,
+            name.strip(),
+            _address(address) if address is not None else known.address if known else "",
+            _email(email) if email is not None else known.email if known else "",
+        )
+        if agency != known:
+            self._register(
+                code=agency.code, name=agency.name, address=agency.address, email=agency.email
+            )
+        return agency
 
-    @event("Registered")
-    def _register(self, code: str, name: str) -> None:
-        self.agencies[code] = name
+    @event(Registered)
+    def _register(self, code: str, name: str, address: str, email: str) -> None:
+        self.agencies[code] = Agency(code, name, address, email)
+
+
+def _address(text: str) -> str:
+    """The address, each line trimmed and blank lines left out (a browser sends ``\\r\\n``)."""
+    address = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    if len(address) > MAX_ADDRESS:
+        raise InvalidInput(
+            f"the address is longer than {MAX_ADDRESS} characters",
+            f"alamat OPD paling panjang {MAX_ADDRESS} karakter",
+            details=[{"field": "address", "message": f"at most {MAX_ADDRESS} characters"}],
+        )
+    return address
+
+
+def _email(text: str) -> str:
+    email = text.strip()
+    if email and not re.fullmatch(EMAIL_PATTERN, email):
+        raise InvalidInput(
+            f"{email!r} is not an e-mail address",
+            f"alamat e-mail OPD {email!r} tidak valid",
+            details=[{"field": "email", "message": "not an e-mail address"}],
+        )
+    return email

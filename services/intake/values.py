@@ -139,3 +139,14 @@ class CaseEnding:
 
     outcome: Outcome
     at: datetime
+
+
+@dataclass(frozen=True)
+class Agency:
+    """An agency (OPD) that may ask: its code, name, and where to write to it (``""``: not
+    recorded). The address (alamat) may span lines."""
+
+    code: str
+    name: str
+    address: str = ""
+    email: str = ""

@@ -1,5 +1,6 @@
 """What intake's API shows: a request (:class:`RequestView`), a row of the request list
-(:class:`RequestRow`), the agencies (:class:`Agencies`). Times are sent in UTC, ISO 8601 with
+(:class:`RequestRow`), the agency's other requests with the same letter (:class:`Duplicate`), the
+agencies (:class:`Agencies`, :class:`AgencyView`). Times are sent in UTC, ISO 8601 with
 ``+00:00``, as intake always sent them."""
 
 from __future__ import annotations
@@ -88,8 +89,28 @@ class RequestView(RequestRow):
     )
 
 
+class Duplicate(_View):
+    """Another request of the same agency filed with the same letter: the same letter number
+    (ignoring case and surrounding spaces), the same PDF, or both."""
+
+    request: RequestRow
+    same_number: bool
+    same_pdf: bool
+
+
 class Agencies(RootModel[dict[str, str]]):
     """The agencies (OPD) that may request a meeting: their names by code."""
+
+
+class AgencyView(_View):
+    """An agency (OPD) that may request a meeting, and where to write to it."""
+
+    code: str
+    name: str
+    address: str = Field(
+        description="the postal address (alamat), lines joined by `\\n`; '' if none"
+    )
+    email: str = Field(description="the agency's e-mail address; '' if none")
 
 
 def _filed(request: Request) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from shared.events import (
     Actor,
     CaseClosed,
     Disposed,
+    DraftReturned,
     MeetingCancelled,
     MeetingCreated,
     RequestSubmitted,
@@ -145,9 +146,24 @@ class LettersApplication(ServiceApplication):
         if step == (4, "opd"):
             file.allow_full_reply(by, caused_by)
         elif step == (7, "kabid"):
-            file.note_draft_forwarded(domain_event.letter_id, by, caused_by)
+            file.note_draft_forwarded(
+                domain_event.letter_id, by, caused_by, domain_event.disposed_at
+            )
         else:
-            file.note_ready_for_signature(by, caused_by)
+            file.note_ready_for_signature(by, caused_by, domain_event.disposed_at)
+        processing_event.collect_events(file)
+
+    @policy.register
+    def _(self, domain_event: DraftReturned, processing_event: ProcessingEvent[UUID]) -> None:
+        """Kabid or Kadis returned the draft: the Sub-coordinator may redraft it."""
+        file = self._file(domain_event.request_id)
+        file.note_draft_returned(
+            domain_event.letter_id,
+            domain_event.by,
+            domain_event.note,
+            domain_event.returned_at,
+            cause_of(processing_event),
+        )
         processing_event.collect_events(file)
 
     @policy.register

@@ -34,6 +34,10 @@ NOTICES = {
     "host-didaftarkan": "Akun host didaftarkan.",
     "host-diubah": "Status akun host diubah.",
     "opd-disimpan": "OPD disimpan.",
+    "libur-ditambah": "Hari libur lokal ditambahkan.",
+    "hari-kerja": "Hari libur ditetapkan menjadi hari kerja.",
+    "perubahan-dicabut": "Perubahan dicabut: tanggal itu kembali seperti kalender nasional.",
+    "jam-kerja": "Jam kerja disimpan; berlaku untuk batas waktu yang dihitung mulai sekarang.",
 }
 
 

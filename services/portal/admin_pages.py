@@ -13,7 +13,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.portal import admin_agencies, admin_appointments, admin_host_accounts, admin_users
+from services.portal import (
+    admin_agencies,
+    admin_appointments,
+    admin_calendar,
+    admin_host_accounts,
+    admin_users,
+)
 from services.portal.admin_common import AdminDep
 from services.portal.state import PagesDep
 
@@ -29,3 +35,4 @@ router.include_router(admin_users.router)
 router.include_router(admin_appointments.router)
 router.include_router(admin_host_accounts.router)
 router.include_router(admin_agencies.router)
+router.include_router(admin_calendar.router)

@@ -19,16 +19,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.portal.backend import Backend, Refusal
-from services.portal.sessions import Session
 from services.portal.signin import PageRefused, SessionDep
 from services.portal.state import PagesDep
 from services.portal.templating import Pages
-from shared.calendar import DAYS, HOLIDAYS_2026, MONTHS, indonesian_date
+from shared.calendar import DAYS, MONTHS, indonesian_date, national_days_off
 
 router = APIRouter(include_in_schema=False)
 
-# The office's holidays by name. The admin's holiday calendar is to replace this seed.
-HOLIDAYS: Mapping[date, str] = HOLIDAYS_2026
+
+def holiday_of(day: date) -> str | None:
+    """The national holiday or cuti bersama of ``day`` by name (the office's local changes are
+    the disposition service's, on the administrator's Kalender kerja page)."""
+    off = national_days_off(day.year).get(day)
+    return off.name if off else None
+
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # beyond these a date is a typing error, not a week to show
 WORKING_DAYS = 5  # Monday to Friday; the weekend is shown only when something is booked
@@ -50,6 +54,7 @@ class Booking:
     end: str
     topic: str
     opd_code: str
+    opd_name: str
     meeting_id: str | None
     agenda_number: str | None
     within_day: bool  # starts and ends on the day shown: the times alone say when
@@ -134,10 +139,9 @@ async def week_page(
     booked = {
         day: list(schedule["bookings"]) for day, schedule in zip(week, schedules, strict=True)
     }
-    agendas = await agenda_numbers(backend, session, booked)
     accounts = rows_of(hosts, booked)
     days = [
-        day_of(pages, day, today, accounts, booked[day], agendas)
+        day_of(pages, day, today, accounts, booked[day])
         for i, day in enumerate(week)
         if i < WORKING_DAYS or booked[day]
     ]
@@ -174,34 +178,17 @@ def rows_of(
     return rows
 
 
-async def agenda_numbers(
-    backend: Backend, session: Session, booked: Mapping[date, list[dict[str, Any]]]
-) -> dict[str, str]:
-    """The agenda number of each booked request, as far as the scheduler tells this user."""
-    ids = sorted({b["request_id"] for bookings in booked.values() for b in bookings})
-    answers = await asyncio.gather(
-        *(backend.get_or_none(session, "scheduler", f"/api/v1/meetings/{i}") for i in ids),
-        return_exceptions=True,
-    )
-    return {
-        request_id: str(answer["agenda_number"])
-        for request_id, answer in zip(ids, answers, strict=True)
-        if isinstance(answer, dict) and answer.get("agenda_number")
-    }
-
-
 def day_of(
     pages: Pages,
     day: date,
     today: date,
     accounts: list[Account],
     bookings: list[dict[str, Any]],
-    agendas: Mapping[str, str],
 ) -> Day:
     shown = Day(
         day=day,
         name=f"{DAYS[day.weekday()]}, {indonesian_date(day)}",
-        holiday=HOLIDAYS.get(day),
+        holiday=holiday_of(day),
         weekend=day.weekday() >= WORKING_DAYS,
         today=day == today,
     )
@@ -209,13 +196,11 @@ def day_of(
         mine = sorted(
             (b for b in bookings if b["host_account_id"] == account.id), key=lambda b: b["start"]
         )
-        shown.cells.append(Cell(account, [booking_of(pages, day, b, agendas) for b in mine]))
+        shown.cells.append(Cell(account, [booking_of(pages, day, b) for b in mine]))
     return shown
 
 
-def booking_of(
-    pages: Pages, day: date, booking: dict[str, Any], agendas: Mapping[str, str]
-) -> Booking:
+def booking_of(pages: Pages, day: date, booking: dict[str, Any]) -> Booking:
     start, end = booking["start"], booking["end"]
     local_start = datetime.fromisoformat(start).astimezone(pages.zone)
     local_end = datetime.fromisoformat(end).astimezone(pages.zone)
@@ -228,7 +213,8 @@ def booking_of(
         end=end,
         topic=booking.get("topic") or "",
         opd_code=booking.get("opd_code") or "",
+        opd_name=booking.get("opd_name") or "",
         meeting_id=booking.get("meeting_id"),
-        agenda_number=agendas.get(booking["request_id"]),
+        agenda_number=booking.get("agenda_number"),
         within_day=within,
     )

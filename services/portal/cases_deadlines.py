@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-DUE_SOON = timedelta(hours=2)
+from shared.procedure import DUE_SOON
 
 
 def moment(value: str | None) -> datetime | None:

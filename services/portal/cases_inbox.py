@@ -2,23 +2,27 @@
 to a reader (auditor, operator, administrator), and the archive of closed ones; the counters
 (new, open, due soon, late) and the search and filters the query string carries.
 
-The lists come from the disposition service as this user may read them; the counters and filters
-work on the list the service answered (at most :data:`LIST_LIMIT` cases).
+The disposition service searches, filters, counts and pages, over every case this user may read;
+the page asks it for one page of :data:`PAGE_SIZE` cases at a time, with the filters as its query
+parameters, and shows "Sebelumnya" and "Berikutnya" to move through the rest.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import asyncio
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.portal.backend import Refusal
+from services.portal.backend import Backend, Refusal
 from services.portal.cases_deadlines import moment, time_left
+from services.portal.sessions import Session
 from services.portal.signin import SessionDep
 from services.portal.state import BackendDep, PagesDep
-from services.portal.templating import Pages
+from shared.procedure import NEW_WITHIN
 from shared.roles import effective_role
 
 router = APIRouter(include_in_schema=False)
@@ -26,14 +30,16 @@ router = APIRouter(include_in_schema=False)
 # Roles that read every case and act on none: their pages never offer an action.
 READING_ROLES = frozenset({"auditor", "operator", "admin"})
 
+# The states the page offers, and the name of each in the disposition service's search.
 STATES = {
     "baru": "Baru (24 jam terakhir)",
     "segera": "Segera jatuh tempo (2 jam)",
     "terlambat": "Terlambat",
 }
+SERVICE_STATES = {"baru": "new", "segera": "due_soon", "terlambat": "overdue"}
 
-NEW_WITHIN = timedelta(hours=24)
-LIST_LIMIT = 500
+PAGE_SIZE = 50
+NO_COUNTERS = {"baru": 0, "semua": 0, "segera": 0, "terlambat": 0}
 
 
 def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -46,13 +52,13 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _counters(rows: list[dict[str, Any]]) -> dict[str, int]:
-    open_rows = [r for r in rows if not r.get("closed")]
+def _counters(answer: dict[str, Any]) -> dict[str, int]:
+    """The service's counters under the names the page uses."""
     return {
-        "baru": sum(1 for r in open_rows if r["new"]),
-        "semua": len(open_rows),
-        "segera": sum(1 for r in open_rows if r["left"] and r["left"]["soon"]),
-        "terlambat": sum(1 for r in open_rows if r["left"] and r["left"]["late"]),
+        "baru": answer["new"],
+        "semua": answer["open"],
+        "segera": answer["due_soon"],
+        "terlambat": answer["overdue"],
     }
 
 
@@ -78,32 +84,59 @@ class Filters:
     def active(self) -> bool:
         return any((self.q, self.opd, self.tanggal, self.keadaan, self.langkah))
 
-    def keep(self, row: dict[str, Any], pages: Pages) -> bool:
-        q = self.q.casefold()
-        text = " ".join(
-            str(row.get(k) or "")
-            for k in ("agenda_number", "letter_number", "hal", "meeting_topic")
-        )
-        agency = f"{row.get('opd_code', '')} {row.get('opd_name', '')}".casefold()
-        start = moment(row.get("meeting_start"))
-        return (
-            (not q or q in text.casefold())
-            and (not self.opd or self.opd.casefold() in agency)
-            and (
-                self.day is None
-                or (start is not None and start.astimezone(pages.zone).date() == self.day)
-            )
-            and self._state(row)
-            and (not self.langkah or str(row.get("pending_step")) == self.langkah)
-        )
+    def query(self) -> dict[str, str]:
+        """The filters as the page's own query string carries them (for the page links)."""
+        given = {
+            "q": self.q,
+            "opd": self.opd,
+            "tanggal": self.tanggal,
+            "keadaan": self.keadaan,
+            "langkah": self.langkah,
+        }
+        return {k: v for k, v in given.items() if v}
 
-    def _state(self, row: dict[str, Any]) -> bool:
-        if self.keadaan not in STATES:
-            return True
-        if self.keadaan == "baru":
-            return bool(row["new"])
-        left = row["left"]
-        return bool(left and left["late" if self.keadaan == "terlambat" else "soon"])
+    def search(self) -> dict[str, str]:
+        """The valid filters as the disposition service's search parameters; one not understood
+        is left out (and said so beside its field)."""
+        params = {"q": self.q, "agency": self.opd}
+        if self.day is not None:
+            params["date_from"] = params["date_to"] = self.day.isoformat()
+        if "keadaan" not in self.errors:
+            params["state"] = SERVICE_STATES.get(self.keadaan, "")
+        if "langkah" not in self.errors:
+            params["step"] = self.langkah
+        return {k: v for k, v in params.items() if v}
+
+
+class Pager:
+    """Where a page stands in the list: its number, the rows it shows, and the neighbours' links."""
+
+    def __init__(self, number: int, total: int, base: dict[str, str]) -> None:
+        self.number, self.total = number, total
+        self.count = max(1, -(-total // PAGE_SIZE))
+        self.first = (number - 1) * PAGE_SIZE + 1 if total else 0
+        self.last = min(number * PAGE_SIZE, total)
+        self.previous = self._link(base, number - 1) if number > 1 else None
+        self.next = self._link(base, number + 1) if number < self.count else None
+
+    @staticmethod
+    def _link(base: dict[str, str], number: int) -> str:
+        query = {**base, **({"halaman": str(number)} if number > 1 else {})}
+        return "/kasus" + (f"?{urlencode(query)}" if query else "")
+
+
+async def _list(
+    backend: Backend, session: Session, tab: str, reader: bool, offset: int, search: dict[str, str]
+) -> dict[str, Any]:
+    """One page of the list this tab shows, as the disposition service searched it."""
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "offset": offset, **search}
+    if tab == "arsip":
+        path, params["status"] = "/api/v1/cases", "closed"
+    elif reader:
+        path, params["status"] = "/api/v1/cases", "open" if tab == "terbuka" else "all"
+    else:
+        path = "/api/v1/inbox"
+    return dict(await backend.get(session, "disposition", path, **params))
 
 
 @router.get("/kasus")
@@ -118,6 +151,7 @@ async def inbox_page(
     tanggal: Annotated[str, Query(max_length=20)] = "",
     keadaan: Annotated[str, Query(max_length=20)] = "",
     langkah: Annotated[str, Query(max_length=2)] = "",
+    halaman: Annotated[str, Query(max_length=6)] = "",
 ) -> Response:
     """The inbox: cases waiting for the user's role (or every case, to a reader), the archive."""
     role = effective_role(session.actor)
@@ -126,29 +160,31 @@ async def inbox_page(
     reader = role in READING_ROLES
     tab = tab if tab in ("arsip", "terbuka") else ""
     now = datetime.now(UTC)
-    error = None
-    try:
-        if tab == "arsip":
-            page = await backend.get(
-                session, "disposition", "/api/v1/cases", status="closed", limit=LIST_LIMIT
-            )
-        elif reader:
-            status = "open" if tab == "terbuka" else "all"
-            page = await backend.get(
-                session, "disposition", "/api/v1/cases", status=status, limit=LIST_LIMIT
-            )
-        else:
-            page = await backend.get(session, "disposition", "/api/v1/inbox", limit=LIST_LIMIT)
-    except Refusal as refusal:
-        page, error = {"items": [], "total": 0}, refusal.pesan
-    rows = [_row(r, now) for r in page["items"]]
     filters = Filters(q, opd, tanggal, keadaan, langkah)
-    shown = [r for r in rows if filters.keep(r, pages)]
+    search = filters.search()
+    number = int(halaman) if halaman.isdigit() and int(halaman) >= 1 else 1
+    error = None
+    counters = NO_COUNTERS
+    try:
+        listing, counted = await asyncio.gather(
+            _list(backend, session, tab, reader, (number - 1) * PAGE_SIZE, search),
+            _counted(backend, session, tab),
+        )
+        if not listing["items"] and listing["total"]:
+            # Past the last page (cases left the list meanwhile): the last page instead.
+            number = -(-int(listing["total"]) // PAGE_SIZE)
+            listing = await _list(backend, session, tab, reader, (number - 1) * PAGE_SIZE, search)
+        counters = counted or NO_COUNTERS
+    except Refusal as refusal:
+        listing = {"items": [], "total": 0, "unfiltered_total": 0}
+        error = refusal.pesan
+    base = {**({"tab": tab} if tab else {}), **filters.query()}
     context = {
-        "rows": shown,
-        "total": page["total"],
-        "counted": len(rows),
-        "counters": _counters(rows),
+        "rows": [_row(r, now) for r in listing["items"]],
+        "total": listing["total"],
+        "unfiltered_total": listing.get("unfiltered_total", listing["total"]),
+        "pager": Pager(number, int(listing["total"]), base),
+        "counters": counters,
         "filters": filters,
         "tab": tab,
         "reader": reader,
@@ -165,3 +201,11 @@ async def inbox_page(
     response = pages.render(request, name, session, **context)
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response
+
+
+async def _counted(backend: Backend, session: Session, tab: str) -> dict[str, int] | None:
+    """The counters of the open cases (none on the archive), as the disposition service counts
+    them over the user's whole inbox: a reader's inbox is every open case."""
+    if tab == "arsip":
+        return None
+    return _counters(await backend.get(session, "disposition", "/api/v1/inbox/counters"))

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.portal import cases_inbox, cases_sheet
+from services.portal.agencies import agency_contact
 from services.portal.backend import Backend, Refusal
 from services.portal.cases_deadlines import time_left
 from services.portal.cases_inbox import READING_ROLES
@@ -133,6 +134,7 @@ async def _case_page(
         )
     except Refusal as refusal:
         raise PageRefused(refusal.status, refusal.pesan) from None
+    agency, _ = await agency_contact(backend, session, case["request"]["opd_code"])
     now = datetime.now(UTC)
     notice = extra.get("notice")
     if notice is not None:
@@ -147,6 +149,7 @@ async def _case_page(
     )
     context: dict[str, Any] = {
         "case": case,
+        "agency": agency,
         "history": history,
         "choice": choice,
         "action": action,
@@ -154,11 +157,16 @@ async def _case_page(
         "reader": effective_role(session.actor) in READING_ROLES,
         "instructions": INSTRUCTIONS,
         "sifat_labels": SIFAT_LABELS,
-        "form": {"instruksi": [], "catatan": "", "sifat": case.get("sifat") or "biasa"},
+        "form": {
+            "instruksi": [],
+            "catatan": "",
+            "sifat": case.get("sifat") or "biasa",
+            **extra.pop("form", {}),
+        },
         "errors": {},
         "notice": None,
         "step_notice": step_notice,
-        "done": request.query_params.get("hasil") == "terdisposisi",
+        "done": request.query_params.get("hasil"),
         **extra,
     }
     return pages.render(request, "kasus/kasus.html", session, status_code=status_code, **context)
@@ -229,6 +237,44 @@ async def dispose(
             request, session, pages, case_id, status_code=422, form=kept, errors=errors
         )
     return RedirectResponse(f"/kasus/{case_id}?hasil=terdisposisi", status_code=303)
+
+
+@router.post("/kasus/{case_id}/kembalikan")
+async def return_draft(
+    case_id: UUID, request: Request, session: CsrfSessionDep, pages: PagesDep
+) -> Response:
+    """Return the draft reply with a note (Kabid at step 8, Kadis at step 9); the Case decides
+    whether the draft is still there to return."""
+    form = await request.form()
+    note = str(form.get("catatan") or "").strip()
+    step = str(form.get("langkah") or "")
+    kept = {"catatan_kembali": note}
+    error = None
+    if not note:
+        error = "Tuliskan apa yang perlu diperbaiki pada konsep surat."
+    elif len(note) > MAX_NOTE:
+        error = f"Catatan paling panjang {MAX_NOTE} karakter."
+    if error is None:
+        try:
+            await backend_of(request).json(
+                session,
+                "POST",
+                "disposition",
+                f"/api/v1/cases/{case_id}/returns",
+                json={"note": note},
+            )
+        except Refusal as refusal:
+            if refusal.status in (403, 409):
+                notice = {"pesan": refusal.pesan, "form_step": step}
+                return await _case_page(request, session, pages, case_id, notice=notice)
+            if refusal.status == 404:
+                raise PageRefused(404, "Kasus ini tidak ditemukan.") from None
+            error = refusal.fields.get("note") or refusal.pesan
+    if error is not None:
+        return await _case_page(
+            request, session, pages, case_id, status_code=422, form=kept, errors={"kembali": error}
+        )
+    return RedirectResponse(f"/kasus/{case_id}?hasil=dikembalikan", status_code=303)
 
 
 _FIELDS = {

@@ -14,6 +14,7 @@ from services.portal.templating import Pages
 from shared.events import (
     Actor,
     Disposed,
+    DraftReturned,
     IntegrationEvent,
     LetterReceived,
     LetterSent,
@@ -65,6 +66,9 @@ def notice_for(event: IntegrationEvent, role: str, agenda: str) -> str | None:
             return f"Kasus {agenda} menunggu tindakan Anda (dari {sender})"
         if event.to_role == role == "opd":
             return f"Ada tanggapan untuk permohonan {agenda}"
+    if isinstance(event, DraftReturned) and role == event.to_role:
+        sender = ROLE_NAMES.get(effective_role(event.by), event.by.role)
+        return f"Draf surat tanggapan kasus {agenda} dikembalikan oleh {sender}: {event.note}"
     if isinstance(event, SlotChecked) and role == "subkoordinator":
         if event.available:
             return f"Jadwal untuk kasus {agenda} tersedia ({event.host_account_name})"

@@ -1,8 +1,8 @@
 """One request as its agency sees it: the request, its case and timeline, the reply letter, the
 meeting, the times offered after a "schedule full" reply and the agency's other requests filed
-with the same letter; each fact from the service that holds it, asked as the signed-in user. A
-service the page can do without that refuses or is unreachable leaves a gap and a note, not an
-error page."""
+with the same letter (intake finds them); each fact from the service that holds it, asked as the
+signed-in user. A service the page can do without that refuses or is unreachable leaves a gap and
+a note, not an error page."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ async def detail_of(backend: Backend, session: Session, request_id: UUID) -> dic
     """Everything the detail page shows, each fact from the service that holds it."""
     req = await _request(backend, session, request_id)
     problems: list[str] = []
-    case, history, letters, listed = await asyncio.gather(
+    case, history, letters, duplicates = await asyncio.gather(
         optional(backend.get(session, "disposition", f"/api/v1/cases/{request_id}"), problems),
         optional(
             backend.get(session, "disposition", f"/api/v1/cases/{request_id}/history"), problems
@@ -93,7 +93,9 @@ async def detail_of(backend: Backend, session: Session, request_id: UUID) -> dic
             backend.get(session, "letters", "/api/v1/letters", request_id=str(request_id)),
             problems,
         ),
-        optional(backend.get(session, "intake", "/api/v1/requests", limit=500), problems),
+        optional(
+            backend.get(session, "intake", f"/api/v1/requests/{request_id}/duplicates"), problems
+        ),
     )
     letter = _sent_letter(letters)
     meeting = None
@@ -117,7 +119,7 @@ async def detail_of(backend: Backend, session: Session, request_id: UUID) -> dic
         "meeting": meeting,
         "status": status,
         "alternatives": _alternatives(case, letter) if branch == "full" else [],
-        "duplicates": _duplicates(req, (listed or {}).get("items", [])),
+        "duplicates": duplicates or [],
         "may_withdraw": req["status"] == "submitted" and not (case or {}).get("closed"),
         "problems": problems,
     }
@@ -144,21 +146,6 @@ def _alternatives(
         seen.add(when)
         out.append({"start": slot["start"], "end": slot["end"]})
     return out
-
-
-def _duplicates(req: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The agency's other requests filed with the same letter number or the same PDF."""
-    number = req["letter"]["number"].strip().casefold()
-    sha = req["letter"].get("document_sha256")
-    found = []
-    for other in others:
-        if other["request_id"] == req["request_id"]:
-            continue
-        same_number = other["letter"]["number"].strip().casefold() == number
-        same_pdf = bool(sha) and other["letter"].get("document_sha256") == sha
-        if same_number or same_pdf:
-            found.append({"row": other, "same_number": same_number, "same_pdf": same_pdf})
-    return found
 
 
 def render_detail(

@@ -10,9 +10,7 @@ checked here first (:mod:`requests_form`); intake checks it again and decides.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -69,11 +67,16 @@ async def request_list(
     except Refusal as refusal:
         raise refused_page(refusal) from None
     problems: list[str] = []
-    cases = await optional(
-        backend.get(session, "disposition", "/api/v1/cases", limit=500), problems
+    shown = [item["request_id"] for item in listed["items"]]
+    cases = (
+        await optional(
+            backend.get(session, "disposition", "/api/v1/cases", request_id=shown, limit=PAGE_SIZE),
+            problems,
+        )
+        if shown
+        else None
     )
     by_id = {row["case_id"]: row for row in (cases or {}).get("items", [])}
-    branches = await _branches(backend, session, by_id, listed["items"])
     rows = []
     for item in listed["items"]:
         case = by_id.get(item["request_id"], {})
@@ -81,7 +84,7 @@ async def request_list(
             item["status"],
             item["case_outcome"] or case.get("outcome"),
             case.get("pending_step"),
-            branches.get(item["request_id"]),
+            case.get("branch"),
         )
         rows.append({"request": item, "status": status})
     return pages.render(
@@ -94,27 +97,6 @@ async def request_list(
         pages_count=max(1, -(-listed["total"] // PAGE_SIZE)),
         problems=problems,
     )
-
-
-async def _branches(
-    backend: Backend, session: Session, cases: dict[str, Any], items: list[dict[str, Any]]
-) -> dict[str, str | None]:
-    """The branch of step 4 of the cases a list row cannot tell apart without it (waiting at
-    step 4 or for receipt): full or free."""
-    wanted = [
-        i["request_id"]
-        for i in items
-        if cases.get(i["request_id"], {}).get("pending_step") in (4, 10)
-    ]
-    views = await asyncio.gather(
-        *(backend.get_or_none(session, "disposition", f"/api/v1/cases/{rid}") for rid in wanted),
-        return_exceptions=True,
-    )
-    return {
-        rid: view.get("branch")
-        for rid, view in zip(wanted, views, strict=True)
-        if isinstance(view, dict)
-    }
 
 
 # --------------------------------------------------------------------------- the form

@@ -3,13 +3,15 @@ runtime (the relay, the consumer of its policy, the Zoom cleanup job)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import FastAPI
 
 from services.scheduler.api import router
 from services.scheduler.application import SchedulerApplication
 from services.scheduler.integration import to_integration
 from services.scheduler.zoom import MeetingProvider, ZoomProvider
-from shared.calendar import HOLIDAYS_2026
+from shared.calendar import national_days_off
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
@@ -30,10 +32,14 @@ def create_app(
     settings: Settings | None = None, provider: MeetingProvider | None = None
 ) -> FastAPI:
     settings = settings or load_settings()
+    this_year = date.today().year
     application = SchedulerApplication(
         env=settings.eventstore_env(SERVICE),
         provider=provider or zoom_provider(settings),
-        non_working_days=frozenset(HOLIDAYS_2026),
+        # The national days off of this year and the next two (local changes are disposition's).
+        non_working_days=frozenset(
+            day for year in range(this_year, this_year + 3) for day in national_days_off(year)
+        ),
         buffer_minutes=settings.slot_buffer_minutes,
         timezone=settings.timezone,
     )

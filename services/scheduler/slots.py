@@ -35,6 +35,9 @@ class ScheduleOfDay:
     buffer_minutes: int
     host_accounts: list[HostInfo]
     bookings: list[Booking]
+    requests: Mapping[str, MeetingRequest]
+    """What the scheduler remembers of each booked request (its agenda number, its agency), by
+    request ID: read with the bookings, so that one answer names every booking."""
 
 
 class SlotBook:
@@ -101,13 +104,19 @@ class SlotBook:
 
     def schedule_of(self, day: date) -> ScheduleOfDay:
         start = datetime.combine(day, datetime.min.time(), self.tz)
+        bookings = self._bookings_between(start, start + timedelta(days=1))
         return ScheduleOfDay(
             day=day,
             timezone=str(self.tz),
             buffer_minutes=self.buffer_minutes,
             host_accounts=self._listed_host_accounts(),
-            bookings=self._bookings_between(start, start + timedelta(days=1)),
+            bookings=bookings,
+            requests=self._requests_of(bookings),
         )
+
+    def _requests_of(self, bookings: Sequence[Booking]) -> dict[str, MeetingRequest]:
+        found = {b.request_id: self._app.get_or_none(UUID(b.request_id)) for b in bookings}
+        return {i: r for i, r in found.items() if isinstance(r, MeetingRequest)}
 
     def schedules(self, days: Sequence[str]) -> dict[str, DaySchedule | None]:
         return {day: self._app.get_or_none(day_schedule_uuid(day)) for day in days}

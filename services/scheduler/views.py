@@ -259,10 +259,12 @@ class BookingView(_View):
     kind: Literal["hold", "meeting"]
     topic: str
     opd_code: str
+    opd_name: str | None = Field(description="the requesting agency's name")
+    agenda_number: str | None = Field(description="the request's number in the agenda book")
     meeting_id: str | None
 
     @classmethod
-    def of(cls, booking: Booking) -> BookingView:
+    def of(cls, booking: Booking, request: MeetingRequest | None) -> BookingView:
         return cls(
             request_id=booking.request_id,
             host_account_id=booking.host_account_id,
@@ -271,6 +273,8 @@ class BookingView(_View):
             kind="meeting" if booking.kind == "meeting" else "hold",
             topic=booking.topic,
             opd_code=booking.opd_code,
+            opd_name=request.opd_name if request else None,
+            agenda_number=request.agenda_number if request else None,
             meeting_id=booking.meeting_id,
         )
 
@@ -291,5 +295,7 @@ class ScheduleDay(_View):
             timezone=schedule.timezone,
             buffer_minutes=schedule.buffer_minutes,
             host_accounts=[HostAccountView.of(h) for h in schedule.host_accounts],
-            bookings=[BookingView.of(b) for b in schedule.bookings],
+            bookings=[
+                BookingView.of(b, schedule.requests.get(b.request_id)) for b in schedule.bookings
+            ],
         )

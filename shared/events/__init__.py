@@ -26,7 +26,13 @@ from shared.events.base import (
     StepRecord,
     UtcDateTime,
 )
-from shared.events.disposition import CaseClosed, Disposed, SlaBreached, WithdrawalRefused
+from shared.events.disposition import (
+    CaseClosed,
+    Disposed,
+    DraftReturned,
+    SlaBreached,
+    WithdrawalRefused,
+)
 from shared.events.intake import RequestRejected, RequestSubmitted, RequestWithdrawn
 from shared.events.letters import LetterDrafted, LetterReceived, LetterSent
 from shared.events.scheduler import MeetingCancelled, MeetingCreated, SlotChecked
@@ -42,6 +48,7 @@ ALL_EVENTS: tuple[type[IntegrationEvent], ...] = (
     RequestRejected,
     RequestWithdrawn,
     Disposed,
+    DraftReturned,
     SlotChecked,
     MeetingCreated,
     MeetingCancelled,
@@ -63,6 +70,7 @@ __all__ = [
     "CaseClosed",
     "Conflict",
     "Disposed",
+    "DraftReturned",
     "FieldError",
     "IntegrationEvent",
     "LetterDrafted",

@@ -39,6 +39,24 @@ class Disposed(IntegrationEvent):
     disposed_at: UtcDateTime
 
 
+class DraftReturned(IntegrationEvent):
+    """The draft reply went back to the Sub-coordinator with a note, instead of Kabid's paraf
+    (``sop_step`` 8) or Kadis's signature (``sop_step`` 9). Steps 7 and 8 are open again: the
+    reply may be redrafted, and it goes up the chain again with ``Disposed`` steps 7 and 8.
+    ``letter_id`` is the draft that had gone up, if one had.
+    """
+
+    event_name: ClassVar[str] = "DraftReturned"
+    producer: ClassVar[str] = "disposition"
+
+    sop_step: int = Field(ge=8, le=9)
+    by: Actor
+    to_role: Role
+    letter_id: UUID | None = None
+    note: str = Field(min_length=1)
+    returned_at: UtcDateTime
+
+
 class CaseClosed(IntegrationEvent):
     """The case ended, with its outcome and a service-level summary."""
 

@@ -81,6 +81,7 @@ def test_every_other_screen_reads_well_on_a_desktop_and_a_phone(
             ("/admin/pengguna/kadis", "admin-pengguna-kadis"),
             ("/admin/akun-host", "admin-akun-host"),
             ("/admin/opd", "admin-opd"),
+            ("/admin/kalender", "admin-kalender"),
         ],
         "auditor": [("/kasus", "auditor-kasus"), ("/kasus?tab=arsip", "auditor-arsip")],
         "opd.dinkes": [("/permohonan/baru", "opd-formulir")],
@@ -94,10 +95,39 @@ def test_every_other_screen_reads_well_on_a_desktop_and_a_phone(
                 page.goto(portal + path)
                 expect(page.get_by_role("heading", level=1)).to_be_visible()
                 look(page, name)
+            if username == "admin":  # the last page: Kalender kerja, a form sent half filled
+                page.get_by_label("Nama hari libur").fill("Hari Jadi Kota Tarakan")
+                page.get_by_role("button", name="Tambah hari libur").click()
+                expect(page.get_by_text("isi tanggal yang benar")).to_be_visible()
+                look(page, "admin-kalender-salah")
+                page.get_by_label("Tanggal", exact=True).fill("2026-12-02")
+                page.get_by_label("Dasar penetapan").first.fill("Keputusan Wali Kota 100/2026")
+                page.get_by_role("button", name="Tambah hari libur").click()
+                expect(page.get_by_role("status")).to_have_text("Hari libur lokal ditambahkan.")
+                expect(
+                    page.get_by_role("cell", name="Rabu, 2 Desember 2026", exact=True)
+                ).to_be_visible()
+                look(page, "admin-kalender-lokal")
             if username == "opd.dinkes":
                 page.get_by_role("button", name="Ajukan permohonan").click()
                 expect(page.locator(".field-error").first).to_be_visible()
                 look(page, "opd-formulir-salah")
+            if username == "admin":  # an agency with its address (several lines) and e-mail
+                page.goto(portal + "/admin/opd")
+                page.get_by_label("Kode OPD").fill("DINSOS")
+                page.get_by_label("Nama OPD").fill("Dinas Sosial dan Pemberdayaan Masyarakat")
+                page.get_by_label("Alamat").fill(
+                    "Jl. Mulawarman No. 1\nKelurahan Pamusian\nTarakan"
+                )
+                page.get_by_label("E-mail OPD").fill("dinsos")
+                page.get_by_role("button", name="Simpan").click()
+                expect(page.locator("#opd-email-salah")).to_be_visible()
+                look(page, "admin-opd-salah")
+                page.get_by_label("E-mail OPD").fill("dinsos@tarakankota.go.id")
+                page.get_by_role("button", name="Simpan").click()
+                expect(page.get_by_role("status")).to_have_text("OPD disimpan.")
+                expect(page.get_by_role("cell", name="dinsos@tarakankota.go.id")).to_be_visible()
+                look(page, "admin-opd-alamat")
         finally:
             page.context.close()
 

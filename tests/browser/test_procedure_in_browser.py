@@ -256,3 +256,52 @@ def test_a_full_schedule_is_answered_and_an_offered_time_is_taken_in_one_click(
     follow = stream_of(system, follow_up)[0].event
     assert follow.meeting.topic == "Sosialisasi Aplikasi Posyandu"  # type: ignore[attr-defined]
     assert follow.letter.document_sha256 == messages[0].event.letter.document_sha256  # type: ignore[attr-defined]
+
+
+def test_kabid_returns_the_draft_with_a_note_and_the_sub_coordinator_reads_it(
+    system: System, people: dict[str, Page]
+) -> None:
+    """Steps 1 to 7 over the API; then Kabid, on the case page, returns the draft instead of
+    the paraf, and the Sub-coordinator finds the note beside the draft to correct."""
+    from playwright.sync_api import expect
+
+    portal = system.urls["portal"]
+    kabid, subko = people["kabid"], people["subko"]
+    api = {who: login(system, username) for who, username in ROLES.items()}
+    start, end = future_slot(22, 10)
+    request_id = file_request(api["opd"], start=start, end=end, participants=40)
+    wait_until(lambda: case_of(api["kadis"], request_id), what="case opened")
+    api["kadis"].dispose(request_id, "kabid")
+    api["kabid"].dispose(request_id, "subkoordinator")
+    wait_until(lambda: "SlotChecked" in types(stream_of(system, request_id)), what="slot check")
+    api["subko"].dispose(request_id, "staf")
+    act(people["staf"], portal, request_id, "Buat rapat di Zoom")
+    api["staf"].dispose(request_id, "subkoordinator")
+    act(subko, portal, request_id, "Buat konsep surat")
+    api["subko"].dispose(request_id, "kabid")
+
+    def with_kabid() -> bool:
+        kabid.goto(f"{portal}/kasus/{request_id}")
+        return kabid.get_by_role("button", name="Kembalikan kepada Subkoordinator").count() > 0
+
+    wait_until(with_kabid, what="the draft on Kabid's page", timeout=PATIENCE)
+    look(kabid, "8-kabid-periksa")
+    note = "Mohon jam rapat disesuaikan dengan surat permohonan."
+    kabid.get_by_label("Catatan perbaikan").fill(note)
+    kabid.get_by_role("button", name="Kembalikan kepada Subkoordinator").click()
+    expect(kabid.get_by_text("Konsep surat dikembalikan kepada Subkoordinator")).to_be_visible()
+
+    def note_with_the_draft() -> bool:
+        subko.goto(f"{portal}/kasus/{request_id}")
+        return subko.get_by_text(note).count() > 0
+
+    wait_until(note_with_the_draft, what="the note on the Sub-coordinator's page", timeout=PATIENCE)
+    expect(subko.get_by_text("Konsep dikembalikan")).to_be_visible()
+    expect(subko.get_by_role("button", name="Simpan perubahan konsep")).to_be_visible()
+    look(subko, "7-subko-konsep-dikembalikan")
+    returned = [
+        m.event
+        for m in stream_of(system, request_id)
+        if m.headers["ce-type"] == ("sivicon.DraftReturned.v1")
+    ]
+    assert [(e.sop_step, e.by.username, e.note) for e in returned] == [(8, "kabid", note)]  # type: ignore[attr-defined]

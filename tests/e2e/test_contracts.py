@@ -83,6 +83,12 @@ def drive_the_procedure(system: System) -> None:
         "letter_id"
     ]
     subko.dispose(free, "kabid", letter_id=letter_id)
+    returns = f"/api/v1/cases/{free}/returns"
+    opd.call("POST", "disposition", returns, json={"note": "bukan giliran"})  # 403
+    kabid.call("POST", "disposition", returns, json={"note": " "})  # 422
+    kabid.ok("POST", "disposition", returns, json={"note": "Perbaiki jam rapat"})
+    kabid.call("POST", "disposition", returns, json={"note": "sekali lagi"})  # 409
+    subko.dispose(free, "kabid", letter_id=letter_id)
     kabid.dispose(free, "kadis")
     kadis.when_ready("POST", "letters", f"/api/v1/letters/{letter_id}/send")
     opd.when_ready("POST", "letters", f"/api/v1/letters/{letter_id}/receipt")
@@ -105,12 +111,15 @@ def drive_the_procedure(system: System) -> None:
                 ("letters", f"/api/v1/requests/{request_id}/letter-status"),
                 ("letters", f"/api/v1/letters?request_id={request_id}"),
                 ("intake", f"/api/v1/requests/{request_id}/letter"),
+                ("intake", f"/api/v1/requests/{request_id}/duplicates"),
             ):
                 user.call("GET", service, path)
         for service, path in (
             ("portal", "/api/v1/me"),
             ("intake", "/api/v1/requests"),
             ("intake", "/api/v1/agencies"),
+            ("intake", "/api/v1/agencies/details"),
+            ("intake", "/api/v1/agencies/DINKES"),
             ("disposition", "/api/v1/cases"),
             ("disposition", "/api/v1/inbox"),
             ("scheduler", "/api/v1/host-accounts"),

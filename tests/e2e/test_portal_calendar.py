@@ -14,7 +14,7 @@ import pytest
 
 from services.launcher import System
 from services.portal.sessions import COOKIE
-from shared.calendar import HOLIDAYS_2026, is_working_day
+from shared.calendar import WorkingCalendar
 from tests.e2e.harness import User, demo_password, file_request, login, wait_until
 
 WITA = "+08:00"
@@ -59,7 +59,7 @@ def cells_of(html: str) -> dict[tuple[str, str], str]:
 
 def next_working_day(after_days: int) -> date:
     day = datetime.now(UTC).date() + timedelta(days=after_days)
-    while not is_working_day(day, frozenset(HOLIDAYS_2026)):
+    while not WorkingCalendar().is_working_day(day):
         day += timedelta(days=1)
     return day
 

@@ -62,6 +62,9 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> None:
     assert response.status_code == 303, response.text
 
 
+RETURN_NOTE = "Mohon jam rapat disesuaikan dengan surat permohonan."
+
+
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "the page carries its CSRF token"
@@ -202,6 +205,35 @@ async def test_staff_creates_the_meeting_and_kadis_signs_and_sends_the_reply_on_
         html = await action_page(client, request_id)
         assert "Periksa konsep surat tanggapan" in html
         assert f'src="{pdf_url}"' in html
+        # Kabid returns it with a note instead of the paraf: a note is required, and a second
+        # click is answered with what happened, not an error page.
+        return_form = f"/kasus/{request_id}/kembalikan"
+        assert f'action="{return_form}"' in html
+        empty = await post(client, return_form, html, langkah="8", catatan="  ")
+        assert empty.status_code == 422
+        assert "Tuliskan apa yang perlu diperbaiki" in empty.text
+        returned = await post(client, return_form, html, langkah="8", catatan=RETURN_NOTE)
+        assert returned.status_code == 303
+        assert returned.headers["location"] == f"/kasus/{request_id}?hasil=dikembalikan"
+        twice = await post(client, return_form, html, langkah="8", catatan=RETURN_NOTE)
+        assert twice.status_code == 200
+        assert "Sudah diproses" in twice.text
+        assert pending_step(users["kabid"], request_id) == 7
+        # The Sub-coordinator sees the note with the draft, and sends it up again as it is.
+        await sign_in(client, "subko")
+        wait_until(
+            lambda: (
+                not users["subko"].ok(
+                    "GET", "letters", f"/api/v1/requests/{request_id}/letter-status"
+                )["draft_forwarded"]
+            ),
+            what="the letters service knows of the return",
+        )
+        html = await action_page(client, request_id)
+        assert "Konsep dikembalikan" in html
+        assert RETURN_NOTE in html
+        assert "Simpan perubahan konsep" in html  # it may be redrafted again
+        users["subko"].dispose(request_id, "kabid", letter_id=letter_id)  # step 7 again
         users["kabid"].dispose(request_id, "kadis")  # step 8 (the paraf)
 
         # Step 9: Kadis signs and sends, the letter in view.
@@ -240,6 +272,7 @@ async def test_staff_creates_the_meeting_and_kadis_signs_and_sends_the_reply_on_
     assert seen.count("MeetingCreated") == 1
     assert seen.count("LetterDrafted") == 2  # the draft, and the edited one that replaced it
     assert seen.count("LetterSent") == 1
+    assert seen.count("DraftReturned") == 1
     wait_until(lambda: (case_of(users["kadis"], request_id) or {})["letter"]["sent"])
 
 

@@ -13,7 +13,7 @@ import nats
 
 from services.disposition.main import create_app
 from shared.envelope import CAUSATION
-from shared.events import CaseClosed, Disposed, WithdrawalRefused
+from shared.events import CaseClosed, Disposed, DraftReturned, WithdrawalRefused
 from shared.messaging import ensure_stream
 from shared.settings import Settings
 from tests.builders import (
@@ -52,6 +52,14 @@ async def dispose(
 ) -> httpx.Response:
     return await client.post(
         f"/api/v1/cases/{case_id}/dispositions", json=body, headers=auth(settings, role)
+    )
+
+
+async def give_back(
+    client: httpx.AsyncClient, settings: Settings, case_id: UUID, role: str, note: str
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/cases/{case_id}/returns", json={"note": note}, headers=auth(settings, role)
     )
 
 
@@ -180,6 +188,34 @@ async def test_the_free_branch_end_to_end_closes_the_case(
         await until(client, settings, case_id, lambda c: bool(c["letter"]["drafts"]))
         step7 = await dispose(client, settings, case_id, "subkoordinator", to_role="kabid")
         assert step7.json()["refs"]["letter_id"] == str(letter_id)
+        # Kabid returns the draft with a note instead of the paraf: only Kabid, only with a note.
+        for role, note, status in [
+            ("staf", "x", 403),
+            ("kadis", "x", 409),
+            ("kabid", "  ", 422),
+        ]:
+            refused = await give_back(client, settings, case_id, role, note)
+            assert refused.status_code == status, refused.text
+        returned = await give_back(client, settings, case_id, "kabid", "Jam rapat salah")
+        assert returned.status_code == 201, returned.text
+        assert (returned.json()["kind"], returned.json()["to_role"]) == (
+            "draft_returned",
+            "subkoordinator",
+        )
+        [back] = await wait_for_messages(
+            nats_url, f"sivicon.disposition.DraftReturned.{case_id}", 1
+        )
+        assert isinstance(back.event, DraftReturned)
+        assert (back.event.sop_step, back.event.letter_id, back.event.note) == (
+            8,
+            letter_id,
+            "Jam rapat salah",
+        )
+        case = await until(client, settings, case_id, lambda c: c["pending_step"] == 7)
+        assert case["returned"]["note"] == "Jam rapat salah"
+        assert case["letter"]["forwarded_letter_id"] is None
+        again = await dispose(client, settings, case_id, "subkoordinator", to_role="kabid")
+        assert again.status_code == 201, again.text
         assert (
             await dispose(client, settings, case_id, "kabid", to_role="kadis")
         ).status_code == 201
@@ -222,6 +258,8 @@ async def test_the_free_branch_end_to_end_closes_the_case(
         (3, "subkoordinator"),
         (4, "staf"),
         (6, "subkoordinator"),
+        (7, "kabid"),
+        (8, "subkoordinator"),  # returned with a note
         (7, "kabid"),
         (8, "kadis"),
     ]

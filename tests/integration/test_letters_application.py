@@ -37,6 +37,7 @@ from tests.builders import (
     T0,
     case_closed,
     disposed,
+    draft_returned,
     meeting_created,
     person,
     slot_checked,
@@ -304,6 +305,34 @@ def test_a_new_draft_supersedes_the_unsent_one_until_it_goes_up(app: LettersAppl
         app.send(UUID(first), KADIS)
     with pytest.raises(OutOfOrder, match="already went up"):
         app.draft(request_id, SUBKO)
+    assert shown(app.send(UUID(second["letter_id"]), KADIS))["status"] == "sent"
+
+
+@pytest.mark.parametrize("step", [8, 9])
+def test_a_returned_draft_may_be_redrafted_and_must_go_up_again(
+    app: LettersApplication, step: int
+) -> None:
+    request_id = uuid4()
+    first = ready_for_kadis(app, request_id)
+    returned_at = T0 + timedelta(minutes=30)
+    feed(app, draft_returned(request_id, first, step=step, at=returned_at))
+    assert status(app, request_id, SUBKO)["draft_forwarded"] is False
+    with pytest.raises(OutOfOrder, match="reported the draft"):
+        app.send(UUID(first), KADIS)  # no signature until it went up again
+    second = shown(app.draft(request_id, SUBKO, ["Dengan hormat, jam rapat diperbaiki:"]))
+    listed = [shown(x) for x in app.letters_of(request_id, STAF)]
+    assert [(x["letter_id"], x["status"]) for x in listed] == [
+        (first, "superseded"),
+        (second["letter_id"], "draft"),
+    ]
+    # A late copy of the first forwarding or paraf changes nothing: it came before the return.
+    feed(app, disposed(request_id, 7, "kabid", first, at=T0 + timedelta(minutes=10)))
+    feed(app, disposed(request_id, 8, "kadis", at=T0 + timedelta(minutes=20)))
+    assert status(app, request_id, SUBKO)["draft_forwarded"] is False
+    with pytest.raises(OutOfOrder):
+        app.send(UUID(second["letter_id"]), KADIS)
+    feed(app, disposed(request_id, 7, "kabid", second["letter_id"], at=returned_at + timedelta(1)))
+    feed(app, disposed(request_id, 8, "kadis", at=returned_at + timedelta(2)))
     assert shown(app.send(UUID(second["letter_id"]), KADIS))["status"] == "sent"
 
 

@@ -12,6 +12,7 @@ from tests.builders import (
     T0,
     case_closed,
     disposed,
+    draft_returned,
     letter_drafted,
     letter_received,
     letter_sent,
@@ -57,6 +58,28 @@ def test_a_missing_step_is_named() -> None:
     assert not result.complete
     assert result.missing == [6]
     assert "BUT steps missing: [6]" in render(result, ZoneInfo("Asia/Makassar"))[-1]
+
+
+def test_a_returned_draft_needs_steps_7_and_8_again() -> None:
+    events = free_branch()
+    rid, letter = events[0].request_id, events[7].letter_id  # type: ignore[attr-defined]
+    at = T0 + timedelta(minutes=45)
+    returned = draft_returned(rid, letter, step=9, note="Tambahkan tembusan", at=at)
+    redone = [
+        letter_drafted(rid, letter, at=at + timedelta(minutes=1), sha256="c" * 64),
+        disposed(rid, 7, "kabid", at=at + timedelta(minutes=2)),
+        disposed(rid, 8, "kadis", at=at + timedelta(minutes=3)),
+    ]
+    before_signing = events[:10]
+    result = audit([*before_signing, returned, *redone[:2]])
+    assert result.missing == [8, 9, 10]  # drafted and forwarded again, no paraf yet
+    assert audit([*before_signing, returned, redone[0]]).missing == [7, 8, 9, 10]
+    complete = audit([*before_signing, returned, *redone, *events[10:]])
+    assert complete.complete
+    lines = render(complete, ZoneInfo("Asia/Makassar"))
+    [line] = [x for x in lines if "draft reply returned" in x]
+    assert "at step 9" in line
+    assert line.endswith("Tambahkan tembusan")
 
 
 def test_the_schedule_full_path_needs_only_its_own_steps() -> None:

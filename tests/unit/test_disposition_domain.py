@@ -63,8 +63,14 @@ def create_meeting(case: Case, at: datetime, meeting_id: str = "812 3456 7890") 
     )
 
 
-def draft(case: Case, letter_id: UUID, at: datetime, kind: str = "meeting_provided") -> bool:
-    event = letter_drafted(case.id, letter_id, at=at, kind=kind)
+def draft(
+    case: Case,
+    letter_id: UUID,
+    at: datetime,
+    kind: str = "meeting_provided",
+    sha256: str = "b" * 64,
+) -> bool:
+    event = letter_drafted(case.id, letter_id, at=at, kind=kind, sha256=sha256)
     draft = Draft(letter_id, kind, event.hal, event.draft_sha256, at)
     return case.record_draft(draft, person("subkoordinator"), "evt-draft")
 
@@ -467,3 +473,119 @@ def test_nothing_is_flagged_for_a_step_without_a_time_limit() -> None:
     case = open_case()
     to_step(case, 2)
     assert not case.flag_overdue(minutes(10_000), CALENDAR)
+
+
+# --------------------------------------------------------------------------- returned drafts
+
+
+def give_back(case: Case, role: str, at: datetime, note: str = "Jam rapat salah") -> Record:
+    return case.return_draft(actor=person(role), note=note, at=at)
+
+
+def test_kabid_returns_the_draft_and_steps_7_and_8_are_done_again() -> None:
+    case, letter_id = open_case(), uuid4()
+    to_step(case, 7, letter_id)  # step 7 done at minute 45: the draft is with Kabid
+    record = give_back(case, "kabid", minutes(60), "  Perbaiki jam rapat  ")
+    assert (record.kind, record.sop_step, record.to_role, record.note) == (
+        "draft_returned",
+        8,
+        "subkoordinator",
+        "Perbaiki jam rapat",
+    )
+    assert record.refs == {"letter_id": str(letter_id)}
+    assert (case.pending_step, case.current_role, case.forwarded_letter_id) == (
+        7,
+        "subkoordinator",
+        None,
+    )
+    assert case.done_steps == {1, 2, 3, 4, 5, 6}
+    with pytest.raises(OutOfOrder):
+        dispose(case, "kabid", "kadis", minutes(61))  # nothing to paraf now
+    assert draft(case, letter_id, minutes(70), sha256="c" * 64)  # redrafted
+    dispose(case, "subkoordinator", "kabid", minutes(75), letter_id=letter_id)
+    assert (case.pending_step, case.forwarded_letter_id) == (8, letter_id)
+    assert case.step_record(7).at == minutes(75)  # type: ignore[union-attr]
+    dispose(case, "kabid", "kadis", minutes(80))
+    send(case, letter_id, minutes(90))
+    receive(case, letter_id, minutes(100))
+    assert case.closed == Closure("meeting_provided", minutes(100))
+    kinds = [(r.sop_step, r.kind) for r in case.records if r.sop_step in (7, 8)]
+    assert kinds == [
+        (7, "letter_drafted"),
+        (7, "disposition"),
+        (8, "draft_returned"),
+        (7, "letter_drafted"),
+        (7, "disposition"),
+        (8, "disposition"),
+    ]
+
+
+def test_kadis_returns_the_draft_before_signing_and_it_goes_up_the_chain_again() -> None:
+    case, letter_id = open_case(), uuid4()
+    to_step(case, 8, letter_id)
+    give_back(case, "kadis", minutes(130), "Tambahkan tembusan")
+    assert case.pending_step == 7
+    with pytest.raises(OutOfOrder):
+        send(case, letter_id, minutes(131))  # a signature racing the return: the case refuses
+    dispose(case, "subkoordinator", "kabid", minutes(140))  # forwarded as it was: allowed
+    assert case.pending_step == 8
+    give_back(case, "kabid", minutes(150), "Masih kurang tembusan")
+    assert case.pending_step == 7
+    assert case.last_return is not None
+    assert case.last_return.note == "Masih kurang tembusan"
+
+
+@pytest.mark.parametrize(
+    ("role", "step", "error"),
+    [
+        ("subkoordinator", 7, Forbidden),  # only Kabid and Kadis return drafts
+        ("staf", 7, Forbidden),
+        ("opd", 7, Forbidden),
+        ("kadis", 7, OutOfOrder),  # the draft is with Kabid, not with Kadis
+        ("kabid", 8, OutOfOrder),  # Kabid gave the paraf already
+        ("kabid", 6, OutOfOrder),  # nothing went up yet
+        ("kabid", 3, OutOfOrder),
+    ],
+)
+def test_only_who_holds_the_draft_may_return_it(
+    role: str, step: int, error: type[Exception]
+) -> None:
+    case = open_case()
+    to_step(case, step)
+    case.collect_events()
+    before = snapshot(case)
+    with pytest.raises(error):
+        give_back(case, role, minutes(500))
+    assert snapshot(case) == before
+
+
+def test_a_return_needs_a_note_and_a_closed_case_takes_none() -> None:
+    case = open_case()
+    to_step(case, 7)
+    case.collect_events()
+    for note in ("", "   "):
+        with pytest.raises(InvalidInput):
+            give_back(case, "kabid", minutes(60), note)
+    with pytest.raises(InvalidInput):
+        give_back(case, "kabid", minutes(60), "x" * 2001)
+    assert case.pending_step == 8
+    assert case.collect_events() == []
+    case.withdraw("tidak jadi", person("opd"), minutes(70), "evt-withdrawn")
+    with pytest.raises(OutOfOrder):
+        give_back(case, "kabid", minutes(80))
+
+
+def test_after_a_return_the_review_limit_counts_from_the_new_step_7() -> None:
+    step7 = wita(1, 12, 10)  # Tuesday
+    case = case_at_step_7(step7)
+    assert case.flag_overdue(wita(2, 12, 11), CALENDAR)  # the first round ran late
+    give_back(case, "kabid", wita(2, 12, 12))
+    dispose(case, "subkoordinator", "kabid", wita(3, 12, 9))  # Thursday 3 December
+    assert case.deadline_of(8, CALENDAR) == wita(4, 12, 9)
+    assert not case.breached(8)  # the new round has its own limit
+    assert not case.flag_overdue(wita(4, 12, 8), CALENDAR)
+    assert case.flag_overdue(wita(4, 12, 10), CALENDAR)
+    assert [(b.sop_step, b.started_at) for b in case.sla_breaches] == [
+        (8, step7),
+        (8, wita(3, 12, 9)),
+    ]

@@ -22,6 +22,7 @@ STORED_TOPICS = {
     "services.disposition.domain:Case.LetterDraftRecorded": Case.LetterDraftRecorded,
     "services.disposition.domain:Case.LetterSentRecorded": Case.LetterSentRecorded,
     "services.disposition.domain:Case.LetterReceiptRecorded": Case.LetterReceiptRecorded,
+    "services.disposition.domain:Case.DraftReturned": Case.DraftReturned,
     "services.disposition.domain:Case.WithdrawalRecorded": Case.WithdrawalRecorded,
     "services.disposition.domain:Case.WithdrawalRefused": Case.WithdrawalRefused,
     "services.disposition.domain:Case.SlaBreachRecorded": Case.SlaBreachRecorded,

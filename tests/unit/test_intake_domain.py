@@ -6,6 +6,7 @@ from uuid import uuid4
 import pytest
 
 from services.intake.domain import (
+    MAX_ADDRESS,
     REGISTRATION,
     AgencyRegistry,
     AgendaBook,
@@ -13,7 +14,7 @@ from services.intake.domain import (
     format_agenda_number,
     request_id_for,
 )
-from services.intake.values import Letter, Meeting, Requester, Withdrawal
+from services.intake.values import Agency, Letter, Meeting, Requester, Withdrawal
 from shared.errors import ClosedCase, Forbidden, InvalidInput, OutOfOrder
 from tests.builders import person
 
@@ -80,7 +81,7 @@ def test_once_the_case_is_closed_the_request_cannot_be_withdrawn() -> None:
 def test_agency_codes_are_checked() -> None:
     registry = AgencyRegistry()
     registry.register("dinkes", "Dinas Kesehatan")
-    assert registry.agencies == {"DINKES": "Dinas Kesehatan"}
+    assert registry.agencies == {"DINKES": Agency("DINKES", "Dinas Kesehatan")}
     with pytest.raises(InvalidInput):
         registry.register("DIN KES", "x")
     with pytest.raises(InvalidInput):
@@ -101,3 +102,33 @@ def test_the_registration_is_answered_again_as_it_was_recorded() -> None:
         "subject": "Permohonan",
         "document_sha256": None,
     }
+
+
+def test_an_agency_keeps_its_address_and_e_mail_until_they_are_changed() -> None:
+    registry = AgencyRegistry()
+    registry.register("DINSOS", "Dinas Sosial", " Jl. Mulawarman No. 1 \r\n\r\nTarakan ", "")
+    assert registry.agencies["DINSOS"].address == "Jl. Mulawarman No. 1\nTarakan"
+    registry.register("DINSOS", "Dinas Sosial dan PM")  # renamed by a client that knows no address
+    registry.register("DINSOS", "Dinas Sosial dan PM", email="dinsos@tarakankota.go.id")
+    assert registry.agencies["DINSOS"] == Agency(
+        "DINSOS", "Dinas Sosial dan PM", "Jl. Mulawarman No. 1\nTarakan", "dinsos@tarakankota.go.id"
+    )
+    registry.register("DINSOS", "Dinas Sosial dan PM", address="", email="")
+    assert registry.agencies["DINSOS"] == Agency("DINSOS", "Dinas Sosial dan PM")
+    registered = [e for e in registry.collect_events() if isinstance(e, AgencyRegistry.Registered)]
+    assert len(registered) == 4
+    registry.register("DINSOS", "Dinas Sosial dan PM", "", "")  # nothing changes: nothing recorded
+    assert registry.collect_events() == []
+
+
+def test_an_agency_s_e_mail_and_address_are_checked_in_both_languages() -> None:
+    registry = AgencyRegistry()
+    with pytest.raises(InvalidInput) as bad_email:
+        registry.register("DINSOS", "Dinas Sosial", email="dinsos at tarakankota")
+    assert bad_email.value.pesan == "alamat e-mail OPD 'dinsos at tarakankota' tidak valid"
+    assert bad_email.value.details == [{"field": "email", "message": "not an e-mail address"}]
+    with pytest.raises(InvalidInput) as long_address:
+        registry.register("DINSOS", "Dinas Sosial", address="x" * (MAX_ADDRESS + 1))
+    assert long_address.value.pesan == f"alamat OPD paling panjang {MAX_ADDRESS} karakter"
+    registry.register("DINSOS", "Dinas Sosial", address="x\n\n" * (MAX_ADDRESS // 2))
+    assert "DINSOS" in registry.agencies  # blank lines are not counted: they are not kept

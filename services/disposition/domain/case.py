@@ -33,7 +33,7 @@ from services.disposition.sla import SlaBreach
 from shared import procedure
 from shared.calendar import WorkingCalendar
 from shared.events import Actor
-from shared.procedure import required_steps
+from shared.procedure import REOPENED_BY_RETURN, required_steps
 from shared.roles import effective_role
 
 
@@ -53,6 +53,7 @@ class Case(Aggregate):
         forwarded_letter_id: UUID | None
         sent_letter: SentLetter | None
         sla_breaches: list[SlaBreach]
+        last_return: Record | None  # the latest draft returned (steps 7 and 8 reopened)
         closed: Closure | None
 
     @classmethod
@@ -91,6 +92,7 @@ class Case(Aggregate):
         self.forwarded_letter_id = None
         self.sent_letter = None
         self.sla_breaches = []
+        self.last_return = None
         self.closed = None
         sha256 = self.request.letter.document_sha256
         add_record(
@@ -108,6 +110,7 @@ class Case(Aggregate):
     LetterDraftRecorded = events.LetterDraftRecorded
     LetterSentRecorded = events.LetterSentRecorded
     LetterReceiptRecorded = events.LetterReceiptRecorded
+    DraftReturned = events.DraftReturned
     WithdrawalRecorded = events.WithdrawalRecorded
     WithdrawalRefused = events.WithdrawalRefused
     SlaBreachRecorded = events.SlaBreachRecorded
@@ -115,13 +118,22 @@ class Case(Aggregate):
 
     # ------------------------------------------------------------------ state, as read
 
+    def _counts(self, record: Record) -> bool:
+        """Whether ``record`` completes its step as the case stands: a returned draft reopens
+        steps 7 and 8, so only their records after the latest return count."""
+        if not record.completes_a_step or not record.sop_step:
+            return False
+        reopened = self.last_return is not None and record.sop_step in REOPENED_BY_RETURN
+        return not reopened or record.seq > self.last_return.seq  # type: ignore[union-attr]
+
     @property
     def done_steps(self) -> set[int]:
-        return {r.sop_step for r in self.records if r.completes_a_step and r.sop_step}
+        return {r.sop_step for r in self.records if r.sop_step and self._counts(r)}
 
     def step_record(self, step: int) -> Record | None:
-        """The first record completing ``step`` (later ones are corrections)."""
-        return next((r for r in self.records if r.sop_step == step and r.completes_a_step), None)
+        """The first record completing ``step`` as the case stands (later ones are corrections;
+        after a returned draft, steps 7 and 8 count from their new records)."""
+        return next((r for r in self.records if r.sop_step == step and self._counts(r)), None)
 
     @property
     def pending_step(self) -> int | None:
@@ -159,7 +171,13 @@ class Case(Aggregate):
         return None if start is None or done is None else sla.minutes_between(start.at, done.at)
 
     def breached(self, step: int) -> bool:
-        return any(b.sop_step == step for b in self.sla_breaches)
+        """Whether the pending round of ``step`` was found late already (a returned draft
+        starts a new round of step 8, with its own limit)."""
+        start = self.step_record(sla.TIMED_STEPS[step][0]) if step in sla.TIMED_STEPS else None
+        return any(
+            b.sop_step == step and (start is None or b.started_at == start.at)
+            for b in self.sla_breaches
+        )
 
     # ------------------------------------------------------------------ guards
 
@@ -244,6 +262,31 @@ class Case(Aggregate):
         record = self.records[-1]
         self._note_breach(record, caused_by=None)
         return record
+
+    def return_draft(self, *, actor: Actor, note: str, at: datetime | None = None) -> Record:
+        """Instead of the paraf (step 8) or the signature (step 9): the draft reply goes back to
+        the Sub-coordinator with a note saying what to correct; steps 7 and 8 open again."""
+        role = effective_role(actor)
+        if role not in procedure.RETURNING_STEPS:
+            raise refusals.does_not_return(role)
+        self._check_open()
+        step = self.pending_step
+        if step != procedure.RETURNING_STEPS[role] or self.branch != "free":
+            raise refusals.nothing_to_return(role, step, self.branch)
+        note = note.strip()
+        if not note:
+            raise refusals.return_needs_note()
+        self._check_text("", note, self.sifat)
+        self.trigger_event(
+            self.DraftReturned,
+            timestamp=at,
+            sop_step=step,
+            actor=stored_actor(actor),
+            to_role=procedure.RETURNED_TO,
+            letter_id=self.forwarded_letter_id,
+            note=note,
+        )
+        return self.records[-1]
 
     # ------------------------------------------------------------------ what others report
 
@@ -407,10 +450,10 @@ class Case(Aggregate):
                 missing = [9 if outcome == "meeting_provided" else 4]
             if missing:
                 raise refusals.steps_missing(missing)
-        steps = [
+        steps = [  # as the case stands: a returned draft's first round of steps 7 and 8 left out
             {"sop_step": r.sop_step, "actor": stored_actor(r.actor), "at": r.at}
             for r in self.records
-            if r.completes_a_step
+            if self._counts(r)
         ]
         self.trigger_event(
             self.Closed,

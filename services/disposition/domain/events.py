@@ -25,7 +25,7 @@ from services.disposition.domain.values import (
 )
 from services.disposition.sla import SlaBreach, sla_figures
 from shared.events import SCHEDULER_ACTOR
-from shared.procedure import MEETING_LIMIT_TEXT, REVIEW_LIMIT_TEXT
+from shared.procedure import MEETING_LIMIT_TEXT, RETURN_INSTRUCTION, REVIEW_LIMIT_TEXT
 
 if TYPE_CHECKING:
     from services.disposition.domain.case import Case
@@ -75,6 +75,34 @@ class Disposed(Aggregate.Event):
             refs={"letter_id": str(self.letter_id)} if self.letter_id else {},
             sla=sla,
         )
+
+
+class DraftReturned(Aggregate.Event):
+    """Kabid (step 8) or Kadis (step 9) sent the draft reply back to the Sub-coordinator with a
+    note, instead of the paraf or the signature: steps 7 and 8 are open again."""
+
+    TOPIC = f"{STORED_AS}.DraftReturned"
+
+    sop_step: int
+    actor: dict[str, Any]
+    to_role: str
+    letter_id: UUID | None
+    note: str
+
+    def apply(self, aggregate: Case) -> None:
+        aggregate.forwarded_letter_id = None
+        record = add_record(
+            aggregate,
+            sop_step=self.sop_step,
+            kind="draft_returned",
+            actor=actor_of(self.actor),
+            at=self.timestamp,
+            to_role=self.to_role,
+            instruction=RETURN_INSTRUCTION,
+            note=self.note,
+            refs={"letter_id": str(self.letter_id)} if self.letter_id else {},
+        )
+        aggregate.last_return = record
 
 
 class SlotCheckRecorded(Aggregate.Event):

@@ -178,3 +178,29 @@ def steps_missing(missing: list[int]) -> OutOfOrder:
         f"the case cannot be closed: steps {missing} are not recorded",
         f"kasus belum dapat ditutup: langkah {missing} belum tercatat",
     )
+
+
+def does_not_return(role: str) -> Forbidden:
+    return Forbidden(
+        f"a {role} does not return draft replies; Kabid (step 8) and Kadis (step 9) do",
+        f"{label(role)} tidak berwenang mengembalikan draf surat",
+        code="wrong_role",
+    )
+
+
+def nothing_to_return(role: str, step: int | None, branch: str | None) -> OutOfOrder:
+    if (step is not None and step in (7, 8, 9)) or branch == "full":
+        return OutOfOrder(
+            f"there is no draft reply with {role} to return (the case is at step {step})",
+            f"tidak ada draf surat pada {label(role)} untuk dikembalikan"
+            + (f" (kasus pada langkah {step})" if step else ""),
+        )
+    return not_your_turn(role, step, branch)
+
+
+def return_needs_note() -> InvalidInput:
+    return InvalidInput(
+        "say what is to be corrected: a returned draft needs a note",
+        "tuliskan catatan perbaikan: draf yang dikembalikan wajib disertai catatan",
+        details=[{"field": "note", "message": "catatan wajib diisi"}],
+    )

@@ -34,6 +34,7 @@ RecordKind = Literal[
     "letter_sent",
     "letter_received",
     "withdrawal",
+    "draft_returned",
     "withdrawal_refused",
 ]
 

@@ -63,6 +63,7 @@ class RequestFile(Aggregate):
         self.forwarded_letter_id: UUID | None = None
         self.draft_forwarded = False
         self.ready_for_signature = False
+        self.returned_at: datetime | None = None
         self.withdrawn = False
         self.case_closed: CaseClosure | None = None
         self.letter_ids: list[UUID] = []
@@ -120,11 +121,19 @@ class RequestFile(Aggregate):
     def _full_reply_allowed(self, by: dict[str, Any], caused_by: str | None) -> None:
         self.full_reply_allowed = True
 
+    def _before_return(self, disposed_at: datetime | None) -> bool:
+        """A disposition from before the latest return (a late copy) changes nothing now."""
+        return None not in (disposed_at, self.returned_at) and disposed_at <= self.returned_at  # type: ignore[operator]
+
     def note_draft_forwarded(
-        self, letter_id: UUID | None, by: Actor, caused_by: str | None
+        self,
+        letter_id: UUID | None,
+        by: Actor,
+        caused_by: str | None,
+        disposed_at: datetime | None = None,
     ) -> None:
         """Step 7 to Kabid: the draft went up (and can no longer be replaced)."""
-        if not self.draft_forwarded:
+        if not self.draft_forwarded and not self._before_return(disposed_at):
             stored_id = None if letter_id is None else str(letter_id)
             self._draft_forwarded(stored_id, stored_actor(by), caused_by)
 
@@ -135,14 +144,46 @@ class RequestFile(Aggregate):
         self.draft_forwarded = True
         self.forwarded_letter_id = letter_uuid(letter_id)
 
-    def note_ready_for_signature(self, by: Actor, caused_by: str | None) -> None:
+    def note_ready_for_signature(
+        self, by: Actor, caused_by: str | None, disposed_at: datetime | None = None
+    ) -> None:
         """Step 8 to Kadis: the meeting reply may be signed."""
-        if not self.ready_for_signature:
+        if not self.ready_for_signature and not self._before_return(disposed_at):
             self._ready_for_signature(stored_actor(by), caused_by)
 
     @event("ReadyForSignature")
     def _ready_for_signature(self, by: dict[str, Any], caused_by: str | None) -> None:
         self.ready_for_signature = True
+
+    def note_draft_returned(
+        self,
+        letter_id: UUID | None,
+        by: Actor,
+        note: str,
+        returned_at: datetime,
+        caused_by: str | None,
+    ) -> None:
+        """Kabid or Kadis returned the draft: it may be redrafted, and must go up again
+        (steps 7 and 8) before it is signed."""
+        if self.returned_at is None or returned_at > self.returned_at:
+            stored_id = None if letter_id is None else str(letter_id)
+            self._draft_returned(
+                stored_id, stored_actor(by), note, returned_at.isoformat(), caused_by
+            )
+
+    @event("DraftReturnedNoted")
+    def _draft_returned(
+        self,
+        letter_id: str | None,
+        by: dict[str, Any],
+        note: str,
+        returned_at: str,
+        caused_by: str | None,
+    ) -> None:
+        self.draft_forwarded = False
+        self.forwarded_letter_id = None
+        self.ready_for_signature = False
+        self.returned_at = datetime.fromisoformat(returned_at)
 
     @event("WithdrawalNoted")
     def note_withdrawn(self, reason: str, caused_by: str | None) -> None:
