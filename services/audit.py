@@ -9,16 +9,23 @@ A withdrawal is the OPD's request; what became of it is the case's answer: ``Cas
 (``withdrawn``) when it took effect, ``WithdrawalRefused`` when it came after the case was closed
 (the outcome then stands). A draft reply returned (``DraftReturned``) by Kabid or Kadis reopens
 steps 7 and 8: they count only when done again after it.
+
+Every message's signature is checked first (:func:`check_signatures`, with the keyring the admin
+published or a keyring file): a message not signed by its producer is named, with the reason,
+and is not counted as a step. The copies of intake's answers to machine clients
+(``sivicon.answers.<OPD>.<id>``) are checked too, and not counted twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from shared import subjects
+from shared.envelope import EnvelopeError, from_message
 from shared.events import (
     Actor,
     CaseClosed,
@@ -38,6 +45,7 @@ from shared.events import (
 )
 from shared.procedure import MEETING_PROVIDED_STEPS, REOPENED_BY_RETURN, SCHEDULE_FULL_STEPS
 from shared.roles import ROLE_NAMES
+from shared.signing import Keyring, SignatureRefused, verify_event
 
 
 @dataclass(frozen=True)
@@ -126,10 +134,57 @@ def _entry(event: IntegrationEvent) -> Entry | None:
 
 
 @dataclass(frozen=True)
+class StoredMessage:
+    """A message as the stream holds it."""
+
+    sequence: int
+    subject: str
+    headers: Mapping[str, str]
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A message of the history that is not a proven event: why, and what it claimed to be."""
+
+    sequence: int
+    subject: str
+    ce_type: str
+    event_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    events: list[IntegrationEvent]
+    failed: list[Failed]
+
+
+def check_signatures(messages: Iterable[StoredMessage], keyring: Keyring) -> Checked:
+    """The events signed by their producers, in stream order, and every message that is not
+    (unsigned, a bad signature, an unknown key, the wrong producer, or not an event at all)."""
+    events: list[IntegrationEvent] = []
+    failed: list[Failed] = []
+    for message in messages:
+        headers = message.headers
+        try:
+            verify_event(keyring, message.subject, headers, message.data)
+            event = from_message(headers, message.data).event
+        except (SignatureRefused, EnvelopeError) as exc:
+            kind, event_id = headers.get("ce-type", ""), headers.get("ce-id", "")
+            failed.append(Failed(message.sequence, message.subject, kind, event_id, str(exc)))
+            continue
+        if not message.subject.startswith(subjects.ANSWERS_PREFIX + "."):
+            events.append(event)  # an answer's copy is the event it copies
+    return Checked(events, failed)
+
+
+@dataclass(frozen=True)
 class Audit:
     entries: list[Entry]
     outcome: str | None
     missing: list[int]
+    failed: list[Failed] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -149,7 +204,9 @@ def _distinct(stream: Iterable[IntegrationEvent]) -> list[IntegrationEvent]:
     return events
 
 
-def audit(stream: Iterable[IntegrationEvent]) -> Audit:
+def audit(stream: Iterable[IntegrationEvent], failed: Iterable[Failed] = ()) -> Audit:
+    """The history of the (proven) events ``stream``; ``failed`` names the messages of the
+    request that failed the signature check (:func:`check_signatures`), counted for nothing."""
     events = _distinct(stream)
     entries = [e for e in map(_entry, events) if e is not None]
     outcome = None
@@ -168,7 +225,7 @@ def audit(stream: Iterable[IntegrationEvent]) -> Audit:
             done -= set(REOPENED_BY_RETURN)  # the draft goes up the chain again
         elif entry is not None and entry.step is not None and not isinstance(event, LetterDrafted):
             done.add(entry.step)  # a draft documents step 7; its forwarding completes it
-    return Audit(entries, outcome, [s for s in path if s not in done])
+    return Audit(entries, outcome, [s for s in path if s not in done], list(failed))
 
 
 def requests_with_agenda(stream: Iterable[IntegrationEvent], agenda_number: str) -> list[UUID]:
@@ -199,7 +256,13 @@ def _who(actor: Actor | None) -> str:
 
 
 def render(result: Audit, tz: ZoneInfo) -> list[str]:
-    lines = [f"{'step':<5} {'when (WITA)':<19}  {'who':<45}  what"]
+    lines = [
+        f"NOT SIGNED BY ITS PRODUCER, not counted: stream message {f.sequence}, "
+        f"{f.ce_type or '(no ce-type)'} ce-id {f.event_id or '(none)'} on {f.subject}: "
+        f"{f.reason}"
+        for f in result.failed
+    ]
+    lines.append(f"{'step':<5} {'when (WITA)':<19}  {'who':<45}  what")
     for entry in result.entries:
         step = str(entry.step) if entry.step else "-"
         when = entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
@@ -210,4 +273,9 @@ def render(result: Audit, tz: ZoneInfo) -> list[str]:
         lines.append(f"case closed ({result.outcome}) BUT steps missing: {result.missing}")
     else:
         lines.append(f"case closed ({result.outcome}); every step of the procedure is recorded")
+    if result.failed:
+        lines.append(
+            f"{len(result.failed)} message(s) of this request fail the signature check "
+            "(named above) and were not counted"
+        )
     return lines

@@ -16,24 +16,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.launcher import BUSINESS_SERVICES, LaunchError, System, start_system
+from services.natsconf import AGENCY_PREFIX, credentials_path
 from shared.calendar import OFFICE_TIMEZONE
-from shared.settings import SERVICES, SettingsError, load_settings, random_secret
+from shared.datadir import kept_secret
+from shared.messaging import NatsAccessError
+from shared.settings import SERVICES, SettingsError, load_settings
 
 RUNTIME_FILE = "runtime.json"
 
 
 def _data_dir() -> Path:
     return Path(os.environ.get("SIVICON_DATA_DIR", "var")).resolve()
-
-
-def _embedded_secret(data_dir: Path) -> str:
-    """One random secret per installation, kept beside the data, so tokens survive restarts."""
-    path = data_dir / "auth-secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(random_secret())
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _print_banner(system: System) -> None:
@@ -51,6 +44,11 @@ def _print_banner(system: System) -> None:
         extra = f" ({user.opd_code})" if user.opd_code else ""
         acting = f", may act for {user.acting_for}" if user.acting_for else ""
         print(f"    {user.username:<14} {user.role}{extra}{acting}")
+    if system.nats_setup is not None:
+        print("\n  NATS credentials (nkey seeds; no anonymous access):")
+        for nats_user in system.nats_setup.public_keys:
+            if nats_user.startswith(AGENCY_PREFIX) or nats_user == "operator":
+                print(f"    {nats_user:<14} {system.credentials(nats_user)}")
     print("\n  Follow the events:  sivicon tail      Stop: Ctrl-C\n", flush=True)
 
 
@@ -110,7 +108,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     data_dir = _data_dir()
     extra = {"SIVICON_DATA_DIR": str(data_dir)}
     if not os.environ.get("SIVICON_AUTH_SECRET"):
-        extra["SIVICON_AUTH_SECRET"] = _embedded_secret(data_dir)
+        extra["SIVICON_AUTH_SECRET"] = kept_secret(data_dir)
     stop = {"now": False}
 
     def _stop(signum: int, _frame: Any) -> None:
@@ -131,7 +129,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             with_fakezoom=not os.environ.get("SIVICON_ZOOM_CLIENT_ID"),
             extra_env=extra,
         )
-    except (LaunchError, SettingsError) as exc:
+    except (LaunchError, SettingsError, NatsAccessError) as exc:
         print(f"sivicon up: {exc}", file=sys.stderr)
         return 1
     (data_dir / RUNTIME_FILE).write_text(
@@ -175,6 +173,20 @@ def _nats_url() -> str:
     return "nats://127.0.0.1:4222"
 
 
+def _nats_credentials(given: Path | None, user: str) -> Path | None:
+    """``--credentials``, else the data folder's credentials of ``user`` (operator for tail,
+    auditor for audit, admin for keys publish), if ``sivicon up`` made them here."""
+    if given is not None:
+        return given
+    default = credentials_path(_data_dir(), user)
+    return default if default.exists() else None
+
+
+def _nats_tls_ca() -> Path | None:
+    ca = os.environ.get("SIVICON_NATS_TLS_CA")
+    return Path(ca) if ca else None
+
+
 def _office_zone() -> ZoneInfo:
     # Read directly, as _nats_url does: tail and audit need no full service settings.
     return ZoneInfo(os.environ.get("SIVICON_TIMEZONE", OFFICE_TIMEZONE))
@@ -192,6 +204,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
                 from_start=args.from_start,
                 limit=args.limit,
                 dead_letters=args.dead_letters,
+                credentials=_nats_credentials(args.credentials, "operator"),
+                tls_ca=_nats_tls_ca(),
             )
         )
     except StreamUnavailable as exc:
@@ -202,21 +216,37 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _audit(request: str) -> int:
-    from services.audit import audit, render
+async def _audit(request: str, keyring_file: Path | None, credentials: Path | None) -> int:
+    from services.audit import audit, check_signatures, render
+    from services.keys import published_keyring
     from services.stream import request_events
     from shared.events import RequestSubmitted
+    from shared.signing import Keyring, SigningError, read_keyring_file
 
     try:
-        request_id, events = await request_events(_nats_url(), request)
+        if keyring_file is not None:
+            keyring = Keyring(read_keyring_file(keyring_file))
+        else:
+            keyring = Keyring(await published_keyring(_nats_url(), credentials, _nats_tls_ca()))
+    except SigningError as exc:
+        print(f"sivicon audit: {exc}", file=sys.stderr)
+        return 1
+    try:
+        request_id, messages = await request_events(
+            _nats_url(), request, keyring, credentials=credentials, tls_ca=_nats_tls_ca()
+        )
     except LookupError as exc:
         print(exc)
         return 1
+    checked = check_signatures(messages, keyring)
+    events = checked.events
     agenda = next((e.agenda_number for e in events if isinstance(e, RequestSubmitted)), None)
-    result = audit(events)
+    result = audit(events, checked.failed)
     print(f"Request {request_id}{f' (agenda {agenda})' if agenda else ''}: {len(events)} events")
     for line in render(result, _office_zone()):
         print(line)
+    if result.failed:
+        return 4
     return 0 if result.complete else 3
 
 
@@ -224,10 +254,51 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from services.stream import StreamUnavailable
 
     try:
-        return asyncio.run(_audit(args.request))
+        credentials = _nats_credentials(args.credentials, "auditor")
+        return asyncio.run(_audit(args.request, args.keyring, credentials))
     except StreamUnavailable as exc:
         print(f"sivicon audit: {exc}", file=sys.stderr)
         return 1
+
+
+def _keyring_file(given: Path | None) -> Path:
+    from services.keys import default_keyring_file
+
+    return given or Path(
+        os.environ.get("SIVICON_KEYRING_FILE") or default_keyring_file(_data_dir())
+    )
+
+
+def cmd_keys_init(args: argparse.Namespace) -> int:
+    from services.keys import init_keys
+    from shared.signing import SigningError
+
+    keyring = _keyring_file(None)
+    try:
+        generated = init_keys(_data_dir(), keyring)
+    except SigningError as exc:
+        print(f"sivicon keys init: {exc}", file=sys.stderr)
+        return 1
+    for key_id in generated:
+        print(f"generated {key_id}")
+    print(f"keyring written to {keyring}")
+    return 0
+
+
+def cmd_keys_publish(args: argparse.Namespace) -> int:
+    from services.keys import publish_keys
+    from services.stream import StreamUnavailable
+    from shared.signing import SigningError
+
+    keyring = _keyring_file(args.keyring)
+    try:
+        credentials = _nats_credentials(args.credentials, "admin")
+        published = asyncio.run(publish_keys(_nats_url(), keyring, credentials))
+    except (SigningError, StreamUnavailable) as exc:
+        print(f"sivicon keys publish: {exc}", file=sys.stderr)
+        return 1
+    print(f"published {len(published)} keys to the bucket sivicon-keyring: {', '.join(published)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,14 +324,49 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the refused messages, from the start, each with its reason",
     )
+    tail.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="NATS credentials (nkey seed file; default: the operator's in the data folder)",
+    )
     tail.set_defaults(func=cmd_tail)
     audit = sub.add_parser(
         "audit",
         help="rebuild one request's history from the event stream and check it "
-        "(exit 0 complete, 1 unknown or NATS unreachable, 3 open or incomplete)",
+        "(exit 0 complete, 1 unknown or NATS unreachable, 3 open or incomplete, "
+        "4 some event fails its signature check)",
     )
     audit.add_argument("request", help="the request's ID or its agenda number")
+    audit.add_argument(
+        "--keyring",
+        type=Path,
+        default=None,
+        help="check signatures with this keyring file (default: the one published on NATS)",
+    )
+    audit.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="NATS credentials (nkey seed file; default: the auditor's in the data folder)",
+    )
     audit.set_defaults(func=cmd_audit)
+    keys = sub.add_parser("keys", help="the services' signing keys and their keyring")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser(
+        "init", help="generate the missing keys and write the keyring file"
+    ).set_defaults(func=cmd_keys_init)
+    publish = keys_sub.add_parser(
+        "publish", help="publish the keyring file to NATS (bucket sivicon-keyring), as the admin"
+    )
+    publish.add_argument("--keyring", type=Path, default=None, help="the keyring file")
+    publish.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="the admin's NATS credentials (nkey seed; default: the admin's in the data folder)",
+    )
+    publish.set_defaults(func=cmd_keys_publish)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

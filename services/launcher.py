@@ -7,6 +7,7 @@ so nothing is left behind.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -15,13 +16,19 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from shared.settings import DEFAULT_PORTS, SERVICES
+from services import keys, natsconf
+from services.natsconf import NatsSetup
+from shared.datadir import keep_private
+from shared.messaging.connection import connect, provision
+from shared.settings import DEFAULT_PORTS, SERVICES, Settings, load_settings
 
 BUSINESS_SERVICES = ("intake", "disposition", "scheduler", "letters")
 
@@ -118,7 +125,12 @@ def wait_http(url: str, child: Child | None = None, timeout: float = 30.0) -> No
     raise LaunchError(f"{url} did not answer within {timeout:.0f} s ({last})")
 
 
-def start_nats(data_dir: Path, port: int, log_dir: Path) -> tuple[Child, str]:
+def start_nats(
+    data_dir: Path, port: int, log_dir: Path, config: Path | None = None
+) -> tuple[Child, str]:
+    """A nats-server with JetStream (its store under ``data_dir/nats``) on ``port``: with the
+    generated ``config`` (users and permissions, :mod:`services.natsconf`), or open to anyone
+    without one (a test's plain server)."""
     monitor = free_port()
     store = data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
@@ -126,6 +138,7 @@ def start_nats(data_dir: Path, port: int, log_dir: Path) -> tuple[Child, str]:
         "nats-server",
         [
             nats_server_binary(),
+            *(["-c", str(config)] if config is not None else []),
             "-a",
             "127.0.0.1",
             "-p",
@@ -156,6 +169,14 @@ class System:
     urls: dict[str, str]
     nats_url: str
     children: dict[str, Child] = field(default_factory=dict)
+    # The generated configuration and credentials of the embedded nats-server; None when the
+    # system uses a server it was given (SIVICON_NATS_URL).
+    nats_setup: NatsSetup | None = None
+
+    def credentials(self, user: str) -> Path | None:
+        """The seed file of a NATS user (``admin``, ``operator``, ``agency-DINKES``, a service)
+        of the embedded nats-server; None with a server the system was given."""
+        return self.nats_setup.credentials(user) if self.nats_setup is not None else None
 
     @property
     def log_dir(self) -> Path:
@@ -171,7 +192,10 @@ class System:
                 "--port",
                 str(_port(self.urls["fakezoom"])),
             ]
-        child = spawn(name, argv, {**self.env, **(extra_env or {})}, self.log_dir)
+        env = dict(self.env)
+        if name in SERVICES and self.nats_setup is not None:
+            env["SIVICON_NATS_CREDENTIALS"] = str(self.nats_setup.credentials(name))
+        child = spawn(name, argv, {**env, **(extra_env or {})}, self.log_dir)
         self.children[name] = child
         health = "/healthz" if name == "fakezoom" else "/api/v1/health"
         try:
@@ -187,7 +211,8 @@ class System:
         and each service by name. Raise :class:`LaunchError` (or ``OSError``) when it does not
         come up; the dead child stays recorded, so the caller can try again later."""
         if child.name == "nats-server":
-            started, _ = start_nats(self.data_dir, _port(self.nats_url), self.log_dir)
+            config = self.nats_setup.config if self.nats_setup is not None else None
+            started, _ = start_nats(self.data_dir, _port(self.nats_url), self.log_dir, config)
             self.children[child.name] = started
             return started
         return self.start_service(child.name)
@@ -245,6 +270,33 @@ def plan_system(
     return System(data_dir=data_dir, env=env, urls=urls, nats_url=nats_url or "")
 
 
+def children_settings(env: Mapping[str, str]) -> Settings:
+    """The settings the children will read from ``env`` (validated here, before any starts)."""
+    given = {
+        name: env[f"SIVICON_{name.upper()}"]
+        for name in Settings.model_fields
+        if f"SIVICON_{name.upper()}" in env
+    }
+    return load_settings(**given)
+
+
+async def provision_as(
+    nats_url: str, credentials: Path | None, tls_ca: Path | None, duplicate_window_seconds: int
+) -> None:
+    """As the admin, before any service starts: the stream and both buckets, where missing."""
+    nc = await connect(nats_url, "sivicon-admin", credentials=credentials, tls_ca=tls_ca)
+    try:
+        await provision(nc.jetstream(), duplicate_window_seconds=duplicate_window_seconds)
+    finally:
+        await nc.close()
+
+
+def in_a_thread(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to its end from synchronous code, even one inside an event loop."""
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(asyncio.run, work).result()
+
+
 def start_system(
     data_dir: Path,
     *,
@@ -254,15 +306,24 @@ def start_system(
     extra_env: Mapping[str, str] | None = None,
 ) -> System:
     """Start everything; on any failure stop what was started and raise."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    keep_private(data_dir)  # the data folder its owner's only; the children inherit the umask
     system = plan_system(data_dir, nats_url=nats_url, fixed_ports=fixed_ports, extra_env=extra_env)
     try:
+        settings = children_settings(system.env)
         if not nats_url:
+            system.nats_setup = natsconf.prepare(data_dir, settings.machine_agencies)
             port = free_port(4222 if fixed_ports else None)
-            child, url = start_nats(data_dir, port, system.log_dir)
+            child, url = start_nats(data_dir, port, system.log_dir, system.nats_setup.config)
             system.children["nats-server"] = child
             system.nats_url = url
             system.env["SIVICON_NATS_URL"] = url
+        admin = system.credentials("admin") or settings.nats_credentials
+        in_a_thread(
+            provision_as(
+                system.nats_url, admin, settings.nats_tls_ca, settings.duplicate_window_seconds
+            )
+        )
+        keys.prepare(data_dir, system.nats_url, admin, settings.nats_tls_ca)
         if with_fakezoom:
             system.start_service("fakezoom")
         for name in (*BUSINESS_SERVICES, "portal"):

@@ -14,21 +14,28 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from services.audit import requests_with_agenda
+from services.audit import StoredMessage, check_signatures, requests_with_agenda
 from shared import subjects
-from shared.envelope import EnvelopeError, from_message
-from shared.events import IntegrationEvent
 from shared.messaging import read_subject
+from shared.messaging.connection import (
+    NatsAccessError,
+    client_options,
+    raise_if_cancelled,
+    refusal,
+)
+from shared.signing import Keyring
 
 HEADER = f"{'time (WITA)':<19}  {'type':<32}  {'request':<36}  actor"
 # What the client library raises when connecting fails, and when a request to the server does
@@ -59,9 +66,16 @@ class Reader:
 
 
 @contextlib.asynccontextmanager
-async def reading(url: str, name: str) -> AsyncIterator[Reader]:
-    """A connection to NATS that is tried once and never reconnects."""
+async def reading(
+    url: str, name: str, *, credentials: Path | None = None, tls_ca: Path | None = None
+) -> AsyncIterator[Reader]:
+    """A connection to NATS, as the NATS user whose seed ``credentials`` holds, that is tried
+    once and never reconnects."""
     reader = Reader(url)
+    try:
+        options = client_options(credentials, tls_ca)
+    except NatsAccessError as exc:
+        raise StreamUnavailable(str(exc)) from None
 
     async def on_error(exc: Exception) -> None:
         reader.errors.append(exc)  # kept for the one line; the library would log a traceback
@@ -80,14 +94,25 @@ async def reading(url: str, name: str) -> AsyncIterator[Reader]:
             connect_timeout=5,
             error_cb=on_error,
             closed_cb=on_closed,
+            **options,
         )
     except CONNECT_FAILURES as exc:
+        for cause in (exc, *reader.errors):
+            problem = refusal(url, cause, credentials)
+            if problem is not None:
+                raise StreamUnavailable(str(problem)) from None
         raise StreamUnavailable(f"cannot reach NATS at {url}: {reader.reason(exc)}") from None
     try:
         yield reader
     except NATS_FAILURES as exc:
         if reader.nc.is_closed:
             raise reader.lost() from None
+        denied = [str(e) for e in reader.errors if "permissions violation" in str(e)]
+        if denied:
+            who = f"the NATS user of {credentials}" if credentials else "an anonymous client"
+            raise StreamUnavailable(
+                f"NATS at {url} does not let {who} read the stream ({denied[-1]})"
+            ) from None
         raise StreamUnavailable(f"NATS at {url} answered with an error: {exc}") from None
     finally:
         await reader.nc.close()
@@ -139,17 +164,24 @@ async def _stored(js: JetStreamContext, subject: str) -> int:
 
 
 async def _print_events(
-    sub: JetStreamContext.PushSubscription, tz: ZoneInfo, limit: int | None, header_due: bool
+    sub: JetStreamContext.PullSubscription, tz: ZoneInfo, limit: int | None, header_due: bool
 ) -> None:
     seen = 0
-    async for msg in sub.messages:
-        if header_due:
-            print(HEADER, flush=True)
-            header_due = False
-        print(format_event_line(msg.subject, dict(msg.headers or {}), msg.data, tz), flush=True)
-        seen += 1
-        if limit is not None and seen >= limit:
-            return
+    while True:
+        try:
+            batch = await sub.fetch(100, timeout=1.0)
+        except (NatsTimeoutError, TimeoutError):
+            raise_if_cancelled()
+            continue
+        for msg in batch:
+            if header_due:
+                print(HEADER, flush=True)
+                header_due = False
+            line = format_event_line(msg.subject, dict(msg.headers or {}), msg.data, tz)
+            print(line, flush=True)
+            seen += 1
+            if limit is not None and seen >= limit:
+                return
 
 
 async def tail(
@@ -160,20 +192,28 @@ async def tail(
     from_start: bool = False,
     limit: int | None = None,
     dead_letters: bool = False,
+    credentials: Path | None = None,
+    tls_ca: Path | None = None,
 ) -> None:
-    """Print the stream's events as they come, until ``limit`` of them (or Ctrl-C)."""
-    async with reading(url, "sivicon-tail") as reader:
+    """Print the stream's events as they come, until ``limit`` of them (or Ctrl-C).
+
+    Read through a pull consumer of its own (named, so that a reader's permissions can keep it
+    off the services' consumers; no acknowledgements; gone a minute after the command ends)."""
+    async with reading(url, "sivicon-tail", credentials=credentials, tls_ca=tls_ca) as reader:
         js = reader.nc.jetstream()
         subject = subjects.request_filter(request_id) if request_id else subjects.ALL
         if dead_letters:
             subject = f"{subjects.DEADLETTER_PREFIX}.>"
         replay = from_start or request_id or dead_letters
         try:
-            sub = await js.subscribe(
+            sub = await js.pull_subscribe(
                 subject,
                 stream=subjects.STREAM,
-                ordered_consumer=True,
-                deliver_policy=DeliverPolicy.ALL if replay else DeliverPolicy.NEW,
+                config=ConsumerConfig(
+                    ack_policy=AckPolicy.NONE,
+                    deliver_policy=DeliverPolicy.ALL if replay else DeliverPolicy.NEW,
+                    inactive_threshold=60.0,
+                ),
             )
         except NotFoundError:
             raise StreamUnavailable(
@@ -193,32 +233,42 @@ async def tail(
         closed.cancel()
         if not printing.done():
             printing.cancel()
+        # Its end retrieved whatever it was: a lost connection is reported in one line, below.
+        [ended] = await asyncio.gather(printing, return_exceptions=True)
         if reader.nc.is_closed:
             raise reader.lost()
-        printing.result()
+        if isinstance(ended, BaseException):
+            raise ended
 
 
-def _events(messages: list[Msg]) -> list[IntegrationEvent]:
-    events = []
-    for message in messages:
-        try:
-            events.append(from_message(dict(message.headers or {}), message.data).event)
-        except EnvelopeError as exc:
-            print(f"stream message {message.metadata.sequence.stream} is not readable: {exc}")
-    return events
+def stored(messages: list[Msg]) -> list[StoredMessage]:
+    return [
+        StoredMessage(m.metadata.sequence.stream, m.subject, dict(m.headers or {}), m.data)
+        for m in messages
+    ]
 
 
-async def request_events(url: str, request: str) -> tuple[str, list[IntegrationEvent]]:
-    """The events of one request, named by its ID or by its agenda number.
+async def request_events(
+    url: str,
+    request: str,
+    keyring: Keyring,
+    *,
+    credentials: Path | None = None,
+    tls_ca: Path | None = None,
+) -> tuple[str, list[StoredMessage]]:
+    """The messages of one request, named by its ID or by its agenda number.
 
-    The agenda number is looked up in the stream's ``RequestSubmitted`` events, so an auditor
-    needs nothing but the stream. Raises :class:`LookupError` with the line to print when the
-    stream knows no such request."""
-    async with reading(url, "sivicon-audit") as reader:
+    The agenda number is looked up in the stream's ``RequestSubmitted`` events that intake
+    signed (checked with ``keyring``), so an auditor needs nothing but the stream and the
+    keyring. Raises :class:`LookupError` with the line to print when the stream knows no such
+    request."""
+    async with reading(url, "sivicon-audit", credentials=credentials, tls_ca=tls_ca) as reader:
         js = reader.nc.jetstream()
         if not _is_uuid(request):
             submitted = await read_subject(js, subjects.event_filter("intake", "RequestSubmitted"))
-            found = requests_with_agenda(_events(submitted), request)
+            found = requests_with_agenda(
+                check_signatures(stored(submitted), keyring).events, request
+            )
             if not found:
                 raise LookupError(f"no request with agenda number {request} in the stream")
             if len(found) > 1:
@@ -227,10 +277,10 @@ async def request_events(url: str, request: str) -> tuple[str, list[IntegrationE
                     f"({', '.join(map(str, found))}); audit one by its ID"
                 )
             request = str(found[0])
-        events = _events(await read_subject(js, subjects.request_filter(request)))
-    if not events:
+        messages = stored(await read_subject(js, subjects.request_filter(request)))
+    if not messages:
         raise LookupError(f"no events for request {request} in the stream")
-    return request, events
+    return request, messages
 
 
 def _is_uuid(text: str) -> bool:

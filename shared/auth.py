@@ -1,7 +1,9 @@
 """Who is calling, and in which role: signed user tokens, the user directory, role checks.
 
 A token is ``base64url(claims).base64url(HMAC-SHA256(claims))`` with the shared secret; every
-service verifies it locally. The claims are an :class:`~shared.events.Actor` plus an expiry.
+service verifies it locally. The claims are an :class:`~shared.events.Actor` plus the times of
+issue (``iat``) and expiry (``exp``). Anything else presented as a token is a 401, never a 500;
+the token of a user deactivated since it was issued is refused by :mod:`shared.revocations`.
 An acting official (Plt/Plh) keeps their own ``role`` and carries ``on_behalf_of``: the role whose
 authority they exercise, which is the role the procedure checks.
 """
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from shared.calendar import OFFICE_TIMEZONE, indonesian_date
 from shared.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from shared.events import Actor
@@ -37,30 +41,78 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue_token(secret: bytes, actor: Actor, ttl_seconds: int) -> str:
-    claims = {**actor.model_dump(), "exp": int(time.time()) + ttl_seconds}
+MAX_TOKEN_CHARS = 4096
+"""A token the portal issues is a few hundred characters; a longer one is refused unread."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a verified token says: who, and when it was issued and expires (Unix seconds;
+    the issue to the millisecond, so that a revocation and a new login in the same second are
+    told apart). ``issued_at`` is ``None`` for a token issued before tokens carried ``iat``."""
+
+    actor: Actor
+    issued_at: float | None
+    expires_at: int
+
+
+def issue_token(secret: bytes, actor: Actor, ttl_seconds: int, *, now: float | None = None) -> str:
+    issued = time.time() if now is None else now
+    claims = {**actor.model_dump(), "iat": round(issued, 3), "exp": int(issued) + ttl_seconds}
     payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
     signature = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{signature}"
 
 
-def verify_token(secret: bytes, token: str) -> Actor:
-    try:
-        payload, signature = token.split(".")
-    except ValueError:
-        raise NotAuthenticated("malformed token", "token tidak valid") from None
+def _malformed(why: str) -> NotAuthenticated:
+    return NotAuthenticated(
+        f"the bearer token is not valid ({why}); log in again for a new one",
+        "token tidak valid; silakan masuk kembali",
+    )
+
+
+def _is_seconds(value: object, *, whole: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return (isinstance(value, int) or not whole) and 0 <= value < 2**53
+
+
+def read_token(secret: bytes, token: str) -> TokenClaims:
+    """Verify a token and read its claims; anything but a valid, unexpired token of ours is
+    refused with :class:`NotAuthenticated` (401), whatever its bytes."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise _malformed(f"longer than {MAX_TOKEN_CHARS} characters")
+    if not token.isascii() or token.count(".") != 1:
+        raise _malformed("not of the form <claims>.<signature>")
+    payload, signature = token.split(".")
     expected = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
     if not hmac.compare_digest(expected, signature):
-        raise NotAuthenticated("invalid token signature", "token tidak valid")
+        raise _malformed("its signature does not match")
+    # From here the claims are ours (or the secret leaked): still, never a 500 on their shape.
     try:
-        claims: dict[str, Any] = json.loads(_unb64(payload))
-    except ValueError:
-        raise NotAuthenticated("malformed token", "token tidak valid") from None
-    if int(claims.pop("exp", 0)) < time.time():
+        claims = json.loads(_unb64(payload))
+    except (ValueError, RecursionError):
+        raise _malformed("its claims are not JSON") from None
+    if not isinstance(claims, dict):
+        raise _malformed("its claims are not an object")
+    expires, issued = claims.pop("exp", None), claims.pop("iat", None)
+    if not _is_seconds(expires, whole=True):
+        raise _malformed("its expiry is missing or not whole seconds")
+    if issued is not None and not _is_seconds(issued, whole=False):
+        raise _malformed("its time of issue is not a number of seconds")
+    if expires < time.time():
         raise NotAuthenticated(
             "token expired, please log in again", "sesi telah berakhir, silakan masuk kembali"
         )
-    return Actor.model_validate(claims)
+    try:
+        actor = Actor.model_validate(claims)
+    except ValidationError:
+        raise _malformed("its claims do not name a user and a role") from None
+    return TokenClaims(actor, issued, expires)
+
+
+def verify_token(secret: bytes, token: str) -> Actor:
+    return read_token(secret, token).actor
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -22,10 +22,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-OFFICE_TIMEZONE = "Asia/Makassar"
+# The years a calendar can be asked for (the package knows 1946 to 2100) are those a date may have.
+from shared.validation import FIRST_YEAR as FIRST_YEAR
+from shared.validation import LAST_YEAR as LAST_YEAR
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-"""The years a calendar can be asked for (the package knows 1946 to 2100)."""
+OFFICE_TIMEZONE = "Asia/Makassar"
 
 DayOffSource = Literal["nasional", "cuti bersama", "lokal"]
 

@@ -17,11 +17,6 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def looks_like_pdf(data: bytes) -> bool:
-    """A PDF starts with ``%PDF-`` and ends with an ``%%EOF`` marker (maybe trailing bytes)."""
-    return data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]
-
-
 class DocumentStore:
     def __init__(self, root: Path) -> None:
         self.root = root

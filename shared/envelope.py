@@ -8,11 +8,13 @@ before it (``sivicon-correlation-id``, ``sivicon-causation-id``, W3C ``tracepare
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from pydantic import ValidationError
 
@@ -24,8 +26,6 @@ CAUSATION = "sivicon-causation-id"
 TRACEPARENT = "traceparent"
 MSG_ID = "Nats-Msg-Id"
 ERROR_HEADER = "sivicon-error"
-
-_NAMESPACE = UUID("5d7d0a52-4f0e-4c59-9b8c-0e6f1d3b7a21")
 
 
 class EnvelopeError(ValueError):
@@ -43,9 +43,19 @@ class Envelope:
     traceparent: str
 
 
-def deterministic_event_id(service: str, position: int, index: int) -> str:
-    """The same stored record always yields the same event ID, so republishing is harmless."""
-    return str(uuid5(_NAMESPACE, f"{service}:{position}:{index}"))
+def deterministic_event_id(service: str, position: int, index: int, secret: bytes) -> str:
+    """The same stored record always yields the same event ID, so republishing is harmless.
+
+    Keyed with the service's ``secret`` (derived from its signing key): an ID nobody else can
+    compute. The stream drops a message whose ID it saw within its duplicate window, and anyone
+    allowed to publish into the stream (an agency on its inbound subject) sets its own IDs: a
+    predictable ID would let them pre-empt, and so silently drop, a service's next event.
+    """
+    digest = hmac.new(secret, f"{service}:{position}:{index}".encode(), hashlib.sha256).digest()
+    raw = bytearray(digest[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x80  # version 8: a UUID of our own making (RFC 9562)
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC variant
+    return str(UUID(bytes=bytes(raw)))
 
 
 def traceparent_for(request_id: UUID, event_id: str) -> str:

@@ -4,23 +4,27 @@ documented, the caller."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import verify_token
+from shared.auth import read_token
 from shared.errors import NotAuthenticated, SiviconError
 from shared.events import Actor
+from shared.revocations import Revocations
 
 log = logging.getLogger("sivicon.http")
 
@@ -90,9 +94,25 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header", "form"))
 
 
+def log_refusal(request: Request, exc: SiviconError) -> None:
+    """A refused authentication or authorization, for the security log: when (the record's
+    time), what was asked, from where, why (the code and its English message). Never the token."""
+    log.warning(
+        "refused %s %s from %s: %s %s (%s)",
+        request.method,
+        request.url.path,
+        request.client.host if request.client else "?",
+        exc.status,
+        exc.code,
+        exc.message,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SiviconError)
-    async def _sivicon(_: Request, exc: SiviconError) -> JSONResponse:
+    async def _sivicon(request: Request, exc: SiviconError) -> JSONResponse:
+        if exc.status in (401, 403):
+            log_refusal(request, exc)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.pesan, exc.details), status_code=exc.status
         )
@@ -114,6 +134,20 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # Every date input is bounded (shared.validation); one that was missed still gets the
+        # answer bad input deserves, and the log names where the bound is missing.
+        log.warning("%s %s: out of range (%s)", request.method, request.url.path, exc)
+        return JSONResponse(
+            error_body(
+                "out_of_range",
+                "a date or number in the request is out of range",
+                "tanggal atau angka dalam isian di luar jangkauan",
+            ),
+            status_code=422,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         en, idn = _STATUS_MESSAGES.get(exc.status_code, (str(exc.detail), str(exc.detail)))
@@ -122,6 +156,148 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+
+# What a request body may weigh. A form carries the request letter: its PDF
+# (``max_letter_pdf_bytes``) and the fields beside it. Everything else is JSON or a page's form:
+# a machine submission with its PDF in base64 (at most 700 KB, so about 0.93 MB) is the largest.
+FORM_OVERHEAD_BYTES = 64 * 1024
+OTHER_BODY_BYTES = 1024 * 1024
+
+
+class BodyLimit:
+    """Refuse a request body over the limit with 413 before it is read, not after.
+
+    A declared ``Content-Length`` over the limit is answered at once, without a byte of the body
+    read; a body without one (chunked) is counted as it arrives and refused at the first chunk
+    past the limit, whatever the route was doing with it. So no service reads, buffers or
+    spools to disk more than the limit of any one request. A ``multipart/form-data`` body may
+    weigh ``form_limit`` (the letter's PDF and its fields); any other, ``other_limit``.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, form_limit: int, other_limit: int = OTHER_BODY_BYTES
+    ) -> None:
+        self.app = app
+        self.form_limit = form_limit
+        self.other_limit = other_limit
+
+    def limit_for(self, scope: Scope) -> int:
+        content_type = _header(scope, b"content-type") or ""
+        return self.form_limit if content_type.startswith("multipart/") else self.other_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await too_large(scope, limit)(scope, receive, send)
+            return
+        reading = _Reading()
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                reading.received += len(message.get("body", b""))
+                if reading.received > limit:
+                    reading.over = True
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def unless_over(message: Message) -> None:
+            if reading.over:
+                return  # whatever the route made of the interrupted body, the refusal answers
+            reading.answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, unless_over)
+        except Exception:
+            if not reading.over:
+                raise
+        if reading.over and not reading.answered:
+            await too_large(scope, limit)(scope, receive, send)
+
+
+@dataclass
+class _Reading:
+    """How far one request's body got: bytes received, over the limit, answered already."""
+
+    received: int = 0
+    over: bool = False
+    answered: bool = False
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised into the route that reads past the limit; :class:`BodyLimit` answers for it."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over {limit} bytes")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1").strip()
+    return None
+
+
+def size_in_words(count: int) -> str:
+    """A byte count as a clerk reads it: ``10 MB``, ``1,5 MB``, ``512 KB``."""
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f}".replace(".", ",").replace(",0", "") + " MB"
+    return f"{count // 1024} KB"
+
+
+def too_large(scope: Scope, limit: int) -> Response:
+    """The refusal of a body over ``limit``: our error body, or a page for a browser's form."""
+    message = f"the request body is over the limit of {limit} bytes; it was not read"
+    pesan = (
+        f"kiriman terlalu besar: paling besar {size_in_words(limit)}; perkecil berkasnya lalu "
+        "kirim lagi"
+    )
+    headers = {"Connection": "close"}
+    if "text/html" in (_header(scope, b"accept") or ""):
+        page = (
+            '<!doctype html><html lang="id"><head><meta charset="utf-8">'
+            "<title>Kiriman terlalu besar</title></head><body><main>"
+            f"<h1>Kiriman terlalu besar</h1><p>{pesan[:1].upper() + pesan[1:]}.</p>"
+            '<p><a href="/">Kembali ke SIVICON</a></p></main></body></html>'
+        )
+        return HTMLResponse(page, status_code=413, headers={**headers, **DOCUMENT_HEADERS})
+    return JSONResponse(error_body("too_large", message, pesan), status_code=413, headers=headers)
+
+
+DOCUMENT_HEADERS = {
+    # Never read as anything but the type it is sent with (an "HTML" PDF stays a PDF) ...
+    "X-Content-Type-Options": "nosniff",
+    # ... and, were it opened anyway, in a sandbox: no script, no request, no framing.
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+"""The headers of every document a service API serves (a letter's PDF, a refusal page)."""
+
+_UNSAFE_IN_FILENAMES = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def document_download(data: bytes, filename: str, media_type: str = "application/pdf") -> Response:
+    """A document as a download (``Content-Disposition: attachment``), never shown in place."""
+    name = _UNSAFE_IN_FILENAMES.sub("-", filename)
+    return Response(
+        data,
+        media_type=media_type,
+        headers={**DOCUMENT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+PDF_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "the PDF, as a download",
+    }
+}
 
 
 OPENAPI_URL = "/openapi.json"
@@ -164,7 +340,7 @@ REFUSALS = {
     403: "Forbidden: the caller's role (or agency) may not do this.",
     404: "Not found: nothing has this ID.",
     409: "Out of order: the procedure does not allow this step now (or the case is closed).",
-    413: "Too large: the upload is over the size limit.",
+    413: "Too large: the body is over its cap (a form: the letter's limit and 64 KB; else 1 MB).",
     422: "Invalid input: `details`, where given, names each field at fault.",
 }
 ERROR_BODY_REF = "#/components/schemas/ErrorBody"
@@ -179,7 +355,7 @@ def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         403: bool(operation.get("security")),
         404: "{" in path,
         409: method in _COMMANDS,
-        413: "multipart/form-data" in content,
+        413: bool(content),
         422: method in _COMMANDS or bool(operation.get("parameters")) or bool(content),
     }
     return [status for status, applies in statuses.items() if applies]
@@ -223,7 +399,10 @@ def create_api(
     *,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     description: str = "",
+    max_letter_pdf_bytes: int = 5 * 1024 * 1024,
 ) -> FastAPI:
+    """A service's FastAPI app: our errors, ``/docs`` from local assets, bodies capped (a form
+    at the letter's size and its fields, anything else at :data:`OTHER_BODY_BYTES`)."""
     app = FastAPI(
         title=title,
         description=description,
@@ -236,6 +415,7 @@ def create_api(
     install_error_handlers(app)
     install_docs(app)
     install_openapi(app)
+    app.add_middleware(BodyLimit, form_limit=max_letter_pdf_bytes + FORM_OVERHEAD_BYTES)
     return app
 
 
@@ -252,14 +432,18 @@ def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    """The caller, from ``Authorization: Bearer <token>``."""
+    """The caller, from ``Authorization: Bearer <token>``: a valid token of ours, unexpired, of
+    a user not disabled since it was issued."""
     if credentials is None or not credentials.credentials.strip():
         raise NotAuthenticated(
             "log in first: send Authorization: Bearer <token>",
             "silakan masuk terlebih dahulu",
         )
     secret: bytes = request.app.state.auth_secret
-    return verify_token(secret, credentials.credentials.strip())
+    claims = read_token(secret, credentials.credentials.strip())
+    revocations: Revocations = request.app.state.revocations
+    revocations.check(claims)
+    return claims.actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -16,36 +16,62 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 from pydantic import BaseModel, Field
 
 from shared import subjects
+from shared.auth import require_role
 from shared.events import IntegrationEvent
 from shared.eventstore import ServiceApplication
+from shared.httpapi import CurrentActor
 from shared.messaging import (
     ConsumerStats,
     DurableConsumer,
     Handler,
+    NatsAccessError,
     OutboxRelay,
     RelayStats,
+    StreamMissing,
     ToIntegration,
+    check_stream,
     connect,
-    ensure_stream,
     hand_over,
 )
+from shared.revocations import BUCKET as REVOCATIONS
+from shared.revocations import Revocations, RevocationsMissing, follow, open_bucket
 from shared.settings import Settings
+from shared.signing import (
+    Keyring,
+    KeyringEntry,
+    ServiceKey,
+    SigningError,
+    load_key,
+    own_key_published,
+    read_keyring_bucket,
+)
 
 log = logging.getLogger("sivicon.runtime")
 
 
-class Health(BaseModel):
-    """What an operator sees of one service: connected or not, its relay, its consumers."""
+class Liveness(BaseModel):
+    """What anyone (a load balancer) may know of one service: that it answers, and whether it
+    is connected to NATS."""
 
     service: str
     status: Literal["ok", "degraded"]
     nats_connected: bool
+
+
+class Health(Liveness):
+    """What an operator sees of one service: connected or not, its relay, its consumers (with
+    their dead letters and reasons)."""
+
     started_at: datetime | None
     relay: RelayStats | None = Field(description="the outbox relay; null for the portal")
     consumers: dict[str, ConsumerStats] = Field(description="by durable name")
+
+
+_LIVENESS = set(Liveness.model_fields)
 
 
 @dataclass(frozen=True)
@@ -55,11 +81,12 @@ class ConsumerSpec:
     handler: Handler
 
 
-def event_consumer(application: ServiceApplication, durable: str) -> ConsumerSpec:
-    """The consumer of every integration event the application's ``policy`` has a method for."""
+def event_consumer(application: ServiceApplication, durable: str, keyring: Keyring) -> ConsumerSpec:
+    """The consumer of every integration event the application's ``policy`` has a method for,
+    each accepted only when signed by its producer (checked against ``keyring``)."""
     kinds = [k for k in application.consumed_events() if issubclass(k, IntegrationEvent)]
     filters = [subjects.event_filter(kind.producer, kind.event_name) for kind in kinds]
-    return ConsumerSpec(durable, filters, hand_over(application))
+    return ConsumerSpec(durable, filters, hand_over(application, keyring))
 
 
 def compose(
@@ -72,20 +99,24 @@ def compose(
     router: APIRouter,
     to_integration: ToIntegration | None = None,
     consumers: Sequence[ConsumerSpec] | None = None,
+    keyring: Keyring | None = None,
     periodic: Sequence[tuple[float, Callable[[], object]]] = (),
 ) -> FastAPI:
     """A service's API with its runtime, as every composition root builds it: the relay, the
-    consumers (by default the one for the application's policy), the periodic jobs, the routes."""
+    consumers (by default the one for the application's policy), the periodic jobs, the routes.
+    ``keyring`` is the one the given consumers check signatures with (loaded at start)."""
+    keyring = keyring if keyring is not None else Keyring()
     if consumers is None:
         consumers = []
         if application is not None and application.consumed_events():
-            consumers = [event_consumer(application, service)]
+            consumers = [event_consumer(application, service, keyring)]
     runtime = ServiceRuntime(
         settings,
         service,
         application,
         to_integration=to_integration,
         consumers=consumers,
+        keyring=keyring,
         periodic=periodic,
     )
     api = runtime.build_api(title, description)
@@ -104,9 +135,11 @@ class ServiceRuntime:
         *,
         to_integration: ToIntegration | None = None,
         consumers: Sequence[ConsumerSpec] = (),
+        keyring: Keyring | None = None,
         periodic: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
         self.settings = settings
+        self.keyring = keyring if keyring is not None else Keyring()
         self.service = service
         self.application = application
         self.to_integration = to_integration
@@ -117,18 +150,42 @@ class ServiceRuntime:
         self.consumers: list[DurableConsumer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.started_at: datetime | None = None
+        ttl = max(settings.token_ttl_minutes * 60, settings.session_max_hours * 3600)
+        self.revocations = Revocations(token_ttl_seconds=ttl)
 
     async def start(self) -> None:
-        self.nc = await connect(self.settings.nats_url, f"sivicon-{self.service}")
-        js = self.nc.jetstream()
-        await ensure_stream(
-            js,
-            replicas=self.settings.stream_replicas,
-            duplicate_window_seconds=self.settings.duplicate_window_seconds,
-        )
+        try:
+            self.nc = await connect(
+                self.settings.nats_url,
+                f"sivicon-{self.service}",
+                credentials=self.settings.nats_credentials,
+                tls_ca=self.settings.nats_tls_ca,
+            )
+            js = self.nc.jetstream()
+            await check_stream(js)  # only the admin creates it
+        except (NatsAccessError, StreamMissing) as exc:
+            log.critical(
+                "%s cannot start: %s (settings: SIVICON_NATS_URL=%s, SIVICON_NATS_CREDENTIALS=%s, "
+                "SIVICON_NATS_TLS_CA=%s)",
+                self.service,
+                exc,
+                self.settings.nats_url,
+                self.settings.nats_credentials,
+                self.settings.nats_tls_ca,
+            )
+            raise
+        await self._follow_revocations(js)
         app = self.application
+        try:
+            await self._load_keyring(js)
+            key = self._own_key() if app is not None else None
+        except SigningError as exc:
+            log.critical("%s cannot start: %s", self.service, exc)
+            await self.stop()  # not started: the watch and the connection end here
+            raise
         if app is not None and self.to_integration is not None:
-            self.relay = OutboxRelay(app, js, self.service, self.to_integration)
+            assert key is not None
+            self.relay = OutboxRelay(app, js, self.service, self.to_integration, key)
             app.on_saved(self.relay.wake)
             self._spawn(self.relay.run(), "relay")
         for spec in self.consumer_specs:
@@ -148,6 +205,38 @@ class ServiceRuntime:
         for seconds, job in self.periodic:
             self._spawn(self._every(seconds, job), f"every {seconds:g} s: {job.__name__}")
         self.started_at = datetime.now(UTC)
+
+    async def _load_keyring(self, js: JetStreamContext) -> None:
+        """The keyring from NATS; read again (once per unknown key ID) when a message names a
+        key not in it."""
+        self.keyring.replace(await read_keyring_bucket(js))
+        loop = asyncio.get_running_loop()
+
+        def reload() -> dict[str, KeyringEntry]:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # a handler's worker thread: the read runs on the loop
+                future = asyncio.run_coroutine_threadsafe(read_keyring_bucket(js), loop)
+                return future.result(timeout=10)
+            return self.keyring.entries  # on the loop itself, which must not wait for itself
+
+        self.keyring.reload = reload
+
+    def _own_key(self) -> ServiceKey:
+        """This service's signing key, which must be in the keyring it loaded."""
+        key = load_key(self.settings.signing_key_path(self.service), self.service)
+        own_key_published(key, self.keyring.entries, f"NATS at {self.settings.nats_url}")
+        return key
+
+    async def _follow_revocations(self, js: JetStreamContext) -> None:
+        """Watch ``sivicon-revocations`` (refusing to start without it); serve only once read."""
+        bucket = await open_bucket(js)
+        loaded = asyncio.Event()
+        self._spawn(follow(bucket, self.revocations, loaded, self.nc), "revocations watch")
+        try:
+            await asyncio.wait_for(loaded.wait(), timeout=15)
+        except TimeoutError:
+            raise RevocationsMissing(f"{REVOCATIONS} could not be read within 15 s") from None
 
     async def _every(self, seconds: float, job: Callable[[], object]) -> None:
         """Run a synchronous job in a worker thread every ``seconds``; a failure is logged and
@@ -194,18 +283,32 @@ class ServiceRuntime:
         )
 
     def build_api(self, title: str, description: str = "") -> FastAPI:
-        """The service's FastAPI app: lifespan, error handlers, caller auth, ``/api/v1/health``."""
+        """The service's FastAPI app: lifespan, error handlers, caller auth, ``/api/v1/health``
+        (public, bare) and ``/api/v1/health/details`` (operators and administrators)."""
         from shared.httpapi import create_api
 
-        api = create_api(title, lifespan=self.lifespan(), description=description)
+        api = create_api(
+            title,
+            lifespan=self.lifespan(),
+            description=description,
+            max_letter_pdf_bytes=self.settings.max_letter_pdf_bytes,
+        )
         api.state.auth_secret = self.settings.secret
         api.state.settings = self.settings
         api.state.runtime = self
+        api.state.revocations = self.revocations
         api.state.application = self.application
 
         @api.get("/api/v1/health", tags=["operations"])
-        def health() -> Health:
-            """Whether the service is connected, how far its relay got, what its consumers did."""
+        def liveness() -> Liveness:
+            """Public, for load balancers: whether the service answers and is connected to NATS."""
+            return Liveness.model_validate(self.health().model_dump(include=_LIVENESS))
+
+        @api.get("/api/v1/health/details", tags=["operations"])
+        def health(actor: CurrentActor) -> Health:
+            """Operators and administrators: whether the service is connected, how far its relay
+            got, what its consumers did and which messages they dead-lettered, and why."""
+            require_role(actor, "operator", "admin")
             return self.health()
 
         return api

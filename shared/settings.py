@@ -5,7 +5,7 @@ Only composition roots (``main.py``, the CLI) read settings; everything below th
 
 from __future__ import annotations
 
-import secrets
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.calendar import OFFICE_TIMEZONE
+from shared.datadir import kept_secret
 
 SERVICES = ("intake", "disposition", "scheduler", "letters", "portal")
 DEFAULT_PORTS = {
@@ -25,7 +26,6 @@ DEFAULT_PORTS = {
     "letters": 8004,
     "fakezoom": 8009,
 }
-_DEV_SECRET = "embedded-mode-secret-not-for-production"  # noqa: S105 - refused in production
 
 
 class SettingsError(ValueError):
@@ -38,10 +38,20 @@ class Settings(BaseSettings):
     mode: Literal["embedded", "production"] = "embedded"
     data_dir: Path = Path("var")
     nats_url: str = "nats://127.0.0.1:4222"
+    # This process's NATS user: its nkey seed file (shared.messaging.connection), and the CA
+    # that the server's TLS certificate must verify against; both required in production.
+    nats_credentials: Path | None = None
+    nats_tls_ca: Path | None = None
+    # The agencies whose systems submit requests over NATS: one NATS user each (agency-<CODE>).
+    nats_agencies: str = "DINKES"
     stream_replicas: int = Field(default=1, ge=1, le=5)
     duplicate_window_seconds: int = Field(default=3600, ge=60)
     # How long NATS waits for a consumer's acknowledgement before delivering a message again.
     consumer_ack_wait_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
+    # This service's Ed25519 key (default <data_dir>/keys/<service>.ed25519) and the keyring
+    # file `sivicon keys publish` reads (default <data_dir>/keys/keyring.json).
+    signing_key_file: Path | None = None
+    keyring_file: Path | None = None
 
     database: Literal["sqlite", "postgres"] = "sqlite"
     postgres_host: str = "127.0.0.1"
@@ -51,7 +61,8 @@ class Settings(BaseSettings):
     postgres_dbname: str = "sivicon"
     postgres_schema_prefix: str = ""
 
-    auth_secret: SecretStr = SecretStr(_DEV_SECRET)
+    # Unset: outside production, a random one kept in the data folder (shared.datadir).
+    auth_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     # A portal session ends after this long without a request, and at the latest this long
     # after signing in.
@@ -95,11 +106,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"{url!r} is not a NATS URL (nats://host:port)")
         return value
 
+    @field_validator("nats_agencies")
+    @classmethod
+    def _nats_agencies(cls, value: str) -> str:
+        for code in value.split(","):
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", code.strip()):
+                raise ValueError(f"{code.strip()!r} is not an agency code (DINKES,DISDIK)")
+        return value
+
+    @property
+    def machine_agencies(self) -> tuple[str, ...]:
+        return tuple(code.strip() for code in self.nats_agencies.split(",") if code.strip())
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.mode == "production":
-            secret = self.auth_secret.get_secret_value()
-            if secret == _DEV_SECRET or len(secret) < 32:
+            secret = self.auth_secret.get_secret_value() if self.auth_secret else ""
+            if len(secret) < 32:
                 raise ValueError(
                     "SIVICON_AUTH_SECRET must be set to a random value of at least 32 characters "
                     "in production mode"
@@ -108,7 +131,22 @@ class Settings(BaseSettings):
                 raise ValueError("production mode needs SIVICON_DATABASE=postgres")
             if self.demo_data:
                 raise ValueError("SIVICON_DEMO_DATA must be false in production mode")
+            self._refuse_unsafe_nats()
         return self
+
+    def _refuse_unsafe_nats(self) -> None:
+        if self.nats_credentials is None:
+            raise ValueError(
+                "SIVICON_NATS_CREDENTIALS must name this service's NATS credentials file (its "
+                "nkey seed) in production mode"
+            )
+        if any(urlsplit(url.strip()).scheme != "tls" for url in self.nats_url.split(",")):
+            raise ValueError("SIVICON_NATS_URL must use tls:// in production mode")
+        if self.nats_tls_ca is None:
+            raise ValueError(
+                "SIVICON_NATS_TLS_CA must name the CA file that NATS's certificate is checked "
+                "against in production mode"
+            )
 
     @property
     def json_logs(self) -> bool:
@@ -116,7 +154,14 @@ class Settings(BaseSettings):
 
     @cached_property
     def secret(self) -> bytes:
-        return self.auth_secret.get_secret_value().encode()
+        """The token secret: ``SIVICON_AUTH_SECRET``, else the installation's own, made at random
+        once and kept in the data folder (refused in production, above)."""
+        if self.auth_secret is not None:
+            return self.auth_secret.get_secret_value().encode()
+        try:
+            return kept_secret(self.data_dir).encode()
+        except (OSError, ValueError) as exc:
+            raise SettingsError(f"SIVICON_AUTH_SECRET is not set, and {exc}") from None
 
     def service_url(self, service: str) -> str:
         return str(getattr(self, f"{service}_url"))
@@ -143,6 +188,13 @@ class Settings(BaseSettings):
             "POSTGRES_SCHEMA": f"{self.postgres_schema_prefix}{service}",
         }
 
+    def signing_key_path(self, service: str) -> Path:
+        return self.signing_key_file or self.data_dir / "keys" / f"{service}.ed25519"
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.keyring_file or self.data_dir / "keys" / "keyring.json"
+
     def documents_dir(self, service: str) -> Path:
         return self.data_dir / "documents" / service
 
@@ -159,7 +211,3 @@ def load_settings(**overrides: object) -> Settings:
             for err in exc.errors()
         )
         raise SettingsError(f"invalid configuration: {problems}") from None
-
-
-def random_secret() -> str:
-    return secrets.token_urlsafe(48)

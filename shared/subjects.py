@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from shared.events import IntegrationEvent
 
 STREAM = "SIVICON"
@@ -9,6 +11,10 @@ ROOT = "sivicon"
 ALL = f"{ROOT}.>"
 INBOUND_PREFIX = f"{ROOT}.inbound.requests"
 DEADLETTER_PREFIX = f"{ROOT}.deadletter"
+ANSWERS_PREFIX = f"{ROOT}.answers"
+# Key-value buckets (JetStream streams KV_<bucket>), written only by the admin and the portal.
+KEYRING_BUCKET = "sivicon-keyring"
+REVOCATIONS_BUCKET = "sivicon-revocations"
 
 
 def event_subject(event: IntegrationEvent) -> str:
@@ -31,6 +37,12 @@ def inbound_subject(opd_code: str) -> str:
 
 def inbound_filter() -> str:
     return f"{INBOUND_PREFIX}.*"
+
+
+def answer_subject(opd_code: str, request_id: UUID | str) -> str:
+    """``sivicon.answers.<OPD_CODE>.<request_id>``: a copy of intake's answer to a machine
+    client, which only that agency's NATS user may read (``sivicon.answers.<OPD_CODE>.>``)."""
+    return f"{ANSWERS_PREFIX}.{opd_code}.{request_id}"
 
 
 def deadletter_subject(service: str) -> str:

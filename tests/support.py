@@ -1,4 +1,11 @@
-"""Test helpers shared by every suite: a real nats-server, settings, tokens, stream readers."""
+"""Test helpers shared by every suite: a real nats-server, settings, tokens, stream readers.
+
+Signed events: every producer has a test key, generated once per test session
+(:func:`signing_key`); a server from :func:`nats_server` holds the stream and the keyring of those
+keys (as the admin prepares a real one), and :func:`make_settings` puts the keys where a
+service looks for its own. :func:`publish_event` signs as the event's producer, or as told:
+unsigned, with a key the keyring does not know, or with another service's key (the attacks).
+"""
 
 from __future__ import annotations
 
@@ -8,35 +15,107 @@ import json
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from uuid import uuid4
 
 import httpx
 import nats
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from nats.aio.client import Client as NatsClient
 
-from services.launcher import free_port, start_nats
+from services.launcher import System, free_port, start_nats
 from shared import subjects
 from shared.auth import issue_token
-from shared.envelope import from_message
-from shared.events import IntegrationEvent
+from shared.envelope import from_message, to_body, to_headers
+from shared.events import EVENTS_BY_TYPE, IntegrationEvent
 from shared.messaging import read_subject
+from shared.messaging.connection import client_options, provision
 from shared.settings import Settings
+from shared.signing import (
+    KEY_ID,
+    KeyringEntry,
+    ServiceKey,
+    key_path,
+    publish_keyring_bucket,
+    write_key,
+)
 from tests.builders import person
+
+PRODUCERS = tuple(sorted({kind.producer for kind in EVENTS_BY_TYPE.values()}))
+
+
+@cache
+def signing_key(service: str) -> ServiceKey:
+    """The test key of a producer, the same for the whole test session."""
+    return ServiceKey(service, Ed25519PrivateKey.generate())
+
+
+def stranger_key(service: str) -> ServiceKey:
+    """A key of ``service``'s name that no keyring holds (a forger's)."""
+    return ServiceKey(service, Ed25519PrivateKey.generate())
+
+
+def published_keyring() -> dict[str, KeyringEntry]:
+    return {key.key_id: key.entry() for key in map(signing_key, PRODUCERS)}
+
+
+def install_test_keys(data_dir: Path) -> None:
+    """Each producer's test key at the place its service reads it from."""
+    for service in PRODUCERS:
+        path = key_path(data_dir, service)
+        if not path.exists():
+            write_key(path, signing_key(service))
+
+
+def in_a_thread(work: Any) -> None:
+    """Run a coroutine to its end from synchronous code, even inside a running event loop."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(work)
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+async def prepare_server(nats_url: str) -> None:
+    """What the admin does before services start: the stream, the buckets, the keyring (of the
+    test keys)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await provision(js)
+        await publish_keyring_bucket(js, published_keyring())
+    finally:
+        await nc.close()
 
 
 @contextlib.contextmanager
 def nats_server(tmp: Path) -> Iterator[str]:
+    """A real nats-server without authentication, prepared as the admin would."""
     child, url = start_nats(tmp, free_port(), tmp / "logs")
     try:
+        in_a_thread(prepare_server(url))
         yield url
     finally:
         child.stop()
 
 
 def make_settings(data_dir: Path, nats_url: str, **overrides: Any) -> Settings:
+    """Settings of a service of the test installation at ``data_dir``, with the test keys."""
+    install_test_keys(data_dir)
     return Settings(data_dir=data_dir, nats_url=nats_url, **overrides)
 
 
@@ -97,9 +176,27 @@ class StreamMessage:
         return from_message(self.headers, self.data).event
 
 
+# Each system started with the generated nats-server configuration (as `sivicon up` starts it),
+# by its NATS URL: the tests connect there with its users' credentials (the admin's by default).
+SYSTEMS: dict[str, System] = {}
+
+
+def as_admin_of(system: System) -> System:
+    """Let :func:`nats_connect` (and so every helper here) reach ``system``'s nats-server."""
+    SYSTEMS[system.nats_url] = system
+    return system
+
+
+async def nats_connect(nats_url: str, *, user: str = "admin", **options: Any) -> NatsClient:
+    """A test's connection to NATS: as ``user`` where the server asks for credentials."""
+    system = SYSTEMS.get(nats_url)
+    credentials = system.credentials(user) if system is not None else None
+    return await nats.connect(nats_url, **client_options(credentials), **options)
+
+
 async def read_stream(nats_url: str, filter_subject: str = subjects.ALL) -> list[StreamMessage]:
     """Every message currently in the stream under ``filter_subject``, in stream order."""
-    nc = await nats.connect(nats_url)
+    nc = await nats_connect(nats_url)
     try:
         messages = await read_subject(nc.jetstream(), filter_subject)
     finally:
@@ -127,32 +224,58 @@ async def wait_for_messages(
     )
 
 
+Signer = ServiceKey | Literal["unsigned"] | None
+
+
+def signed(
+    subject: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: Signer = None,
+    *,
+    claimed_key_id: str | None = None,
+) -> dict[str, str]:
+    """The headers signed with ``key`` (``None``: the test key of the producer the subject
+    names; ``"unsigned"``: left as they are), under ``claimed_key_id`` if given (a forgery)."""
+    if key == "unsigned":
+        return dict(headers)
+    key = key or signing_key(subject.split(".")[1])
+    out = key.sign(subject, headers, body)
+    if claimed_key_id is not None:
+        out[KEY_ID] = claimed_key_id
+    return out
+
+
+async def publish_message(
+    nats_url: str, subject: str, body: bytes, headers: Mapping[str, str]
+) -> None:
+    """Publish one message to the stream as it is (the admin could: no permission stops it)."""
+    nc = await nats_connect(nats_url)
+    try:
+        # A message ID published before is dropped by the stream, as for any publisher.
+        await nc.jetstream().publish(subject, body, headers=dict(headers), stream=subjects.STREAM)
+    finally:
+        await nc.close()
+
+
 async def publish_event(
     nats_url: str,
     event: IntegrationEvent,
     event_id: str | None = None,
+    *,
+    key: Signer = None,
+    claimed_key_id: str | None = None,
+    time: datetime | None = None,
 ) -> None:
-    """Publish an integration event the way a producer's relay would (for consumer tests)."""
-    from datetime import UTC, datetime
-    from uuid import uuid4
-
-    from shared.envelope import to_body, to_headers
-
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        from shared.messaging import ensure_stream
-
-        await ensure_stream(js)
-        eid = event_id or str(uuid4())
-        await js.publish(
-            subjects.event_subject(event),
-            to_body(event),
-            headers=to_headers(event, event_id=eid, time=datetime.now(UTC)),
-            stream=subjects.STREAM,
-        )
-    finally:
-        await nc.close()
+    """Publish an integration event the way its producer's relay would (for consumer tests),
+    signed with its producer's test key; or, to replay an attack, unsigned (``key="unsigned"``),
+    with another key (another service's, or :func:`stranger_key`), under a claimed key ID."""
+    subject = subjects.event_subject(event)
+    body = to_body(event)
+    headers = to_headers(event, event_id=event_id or str(uuid4()), time=time or datetime.now(UTC))
+    await publish_message(
+        nats_url, subject, body, signed(subject, headers, body, key, claimed_key_id=claimed_key_id)
+    )
 
 
 def postgres_dsn_env() -> dict[str, str] | None:

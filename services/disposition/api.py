@@ -3,7 +3,6 @@ Disposisi, and the caller's inbox."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -25,6 +24,7 @@ from shared.events import Sifat
 from shared.httpapi import CurrentActor, PageLimit, PageOffset, the_application
 from shared.procedure import MAX_INSTRUCTION, MAX_NOTE
 from shared.roles import Role
+from shared.validation import BoundedDate
 
 router = APIRouter(prefix="/api/v1", tags=["disposition"])
 
@@ -106,10 +106,12 @@ def case_search(
         str, Query(max_length=100, description="the agency's code, or part of its code or name")
     ] = "",
     date_from: Annotated[
-        date | None, Query(description="meetings on or after this day (office time zone)")
+        BoundedDate | None,
+        Query(description="meetings on or after this day (office time zone)"),
     ] = None,
     date_to: Annotated[
-        date | None, Query(description="meetings on or before this day (office time zone)")
+        BoundedDate | None,
+        Query(description="meetings on or before this day (office time zone)"),
     ] = None,
     state: Annotated[
         Urgency | None,

@@ -8,6 +8,7 @@ from services.disposition import calendar_api
 from services.disposition.api import router
 from services.disposition.application import DispositionApplication
 from services.disposition.integration import to_integration
+from shared.datadir import keep_private
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
@@ -16,6 +17,7 @@ SERVICE = "disposition"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    keep_private(settings.data_dir)
     application = DispositionApplication(
         env=settings.eventstore_env(SERVICE), timezone=settings.timezone
     )

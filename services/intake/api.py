@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -27,9 +26,18 @@ from shared.access import RequestReader, check_owner, may_read
 from shared.auth import require_role
 from shared.errors import Forbidden
 from shared.events import Actor, Submission
-from shared.httpapi import CurrentActor, Page, PageLimit, PageOffset, page, the_application
+from shared.httpapi import (
+    PDF_ANSWER,
+    CurrentActor,
+    Page,
+    PageLimit,
+    PageOffset,
+    document_download,
+    page,
+    the_application,
+)
 from shared.settings import Settings
-from shared.validation import EMAIL_PATTERN
+from shared.validation import EMAIL_PATTERN, BoundedDate
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
 
@@ -84,7 +92,7 @@ def submit_request(
     requester_phone: Annotated[str, Form(min_length=4, max_length=40)],
     requester_email: Annotated[str, Form(pattern=EMAIL_PATTERN)],
     letter_number: Annotated[str, Form(min_length=1, max_length=100)],
-    letter_date: Annotated[date, Form()],
+    letter_date: Annotated[BoundedDate, Form()],
     letter_subject: Annotated[str, Form(min_length=1, max_length=300)],
     topic: Annotated[str, Form(min_length=1, max_length=200)],
     start: Annotated[str, Form()],
@@ -136,7 +144,8 @@ async def submit_machine(
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> RequestView:
     """A machine submission in the inbound JSON format; ``Idempotency-Key`` = ``client_ref``."""
-    filing = parse_submission(
+    filing = await asyncio.to_thread(
+        parse_submission,
         await request.body(),
         opd_code=_opd_of(actor),
         channel="http",
@@ -174,26 +183,12 @@ def list_duplicates(request_id: UUID, app: AppDep, actor: RequestReader) -> list
     return found
 
 
-@router.get(
-    "/requests/{request_id}/letter",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            "description": "the letter PDF",
-        }
-    },
-)
+@router.get("/requests/{request_id}/letter", response_class=Response, responses=PDF_ANSWER)
 def get_request_letter(request_id: UUID, app: AppDep, actor: RequestReader) -> Response:
-    """The request letter PDF as it was filed."""
+    """The request letter PDF as it was filed, as a download."""
     request, data = app.letter_document(request_id)
     check_owner(actor, "request", request.opd_code)
-    filename = f"permohonan-{request.agenda_number.replace('/', '-')}.pdf"
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return document_download(data, f"permohonan-{request.agenda_number}.pdf")
 
 
 class Withdrawal(BaseModel):

@@ -201,6 +201,7 @@ class IntakeApplication(ServiceApplication):
             meeting=filing.meeting,
             submitted_by=filing.submitted_by,
             agenda=(year, seq, number),
+            credentials=filing.credentials,
         )
         return request, (book, request), True
 

@@ -7,6 +7,12 @@ One durable consumer for both, because they share the one recorded position of t
 are applied in stream order. A submission is not an integration event: it is parsed here into a
 :class:`~services.intake.submissions.Filing` and handed to the application once, with the
 message's tracking, through the same ``process_event`` as the events.
+
+Machine clients do not sign: a submission's sender is the agency its subject names, since only
+that agency's NATS user (``agency-<OPD>``) may publish on ``sivicon.inbound.requests.<OPD>``
+(the server's permissions). The request records those credentials; a body naming another
+agency is refused. The events, on the other hand, are accepted only when signed by their
+producer (``hand_over``).
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ from services.intake.submissions import (
     client_ref_answered,
     parse_submission,
 )
+from services.natsconf import agency_user
 from shared import subjects
 from shared.envelope import MSG_ID
 from shared.errors import OutOfOrder
 from shared.events import Actor, FieldError
 from shared.messaging import Delivery, Refused
 from shared.runtime import ConsumerSpec, event_consumer
+from shared.signing import Keyring
 
 
 def _sender(opd_code: str) -> Actor:
@@ -36,8 +44,9 @@ def _sender(opd_code: str) -> Actor:
     )
 
 
-def consumer_specs(app: IntakeApplication) -> list[ConsumerSpec]:
-    events = event_consumer(app, "intake")  # its filters: the policy's integration events only
+def consumer_specs(app: IntakeApplication, keyring: Keyring) -> list[ConsumerSpec]:
+    # Its filters: the policy's integration events only, each checked against the keyring.
+    events = event_consumer(app, "intake", keyring)
     inbound = f"{subjects.INBOUND_PREFIX}."
 
     def on_message(delivery: Delivery) -> None:
@@ -61,6 +70,7 @@ def on_submission(app: IntakeApplication, delivery: Delivery) -> None:
             channel="nats",
             submitted_by=_sender(opd_code),
             message_id=message_id,
+            credentials=agency_user(opd_code),
         )
         app.process_event(filing, delivery.tracking)
     except SubmissionInvalid as invalid:

@@ -122,6 +122,7 @@ class Request(Aggregate):
         self.agenda_number = agenda_number
         self.withdrawn: Withdrawal | None = None
         self.case_closed: CaseEnding | None = None
+        self.credentials: str | None = None
 
     @classmethod
     def create_id(cls, request_id: UUID, **_: Any) -> UUID:
@@ -142,10 +143,12 @@ class Request(Aggregate):
         meeting: Meeting,
         submitted_by: Actor,
         agenda: tuple[int, int, str],
+        credentials: str | None = None,
     ) -> Request:
-        """Register a request letter under its agenda number ``(year, seq, number)``."""
+        """Register a request letter under its agenda number ``(year, seq, number)``; a machine
+        submission records the NATS user (``credentials``) it came from."""
         year, seq, number = agenda
-        return cls(
+        request = cls(
             request_id=request_id,
             opd_code=opd_code,
             opd_name=opd_name,
@@ -160,6 +163,15 @@ class Request(Aggregate):
             agenda_seq=seq,
             agenda_number=number,
         )
+        if credentials is not None:
+            request._note_credentials(credentials)
+        return request
+
+    @event("CredentialsNoted")
+    def _note_credentials(self, credentials: str) -> None:
+        """Which NATS credentials sent a machine submission: recorded beside the registration
+        (a stored event of its own, so that ``Submitted`` stays as it was stored)."""
+        self.credentials = credentials
 
     def registration(self) -> dict[str, Any]:
         """The registration as its ``Submitted`` event recorded it."""

@@ -8,13 +8,16 @@ from services.intake.api import router
 from services.intake.application import IntakeApplication
 from services.intake.consumers import consumer_specs
 from services.intake.integration import to_integration
+from shared.datadir import keep_private
 from shared.documents import DocumentStore
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
+from shared.signing import Keyring
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    keep_private(settings.data_dir)
     application = IntakeApplication(
         env=settings.eventstore_env("intake"),
         documents=DocumentStore(settings.documents_dir("intake")),
@@ -22,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings.demo_data:
         application.seed_demo_agencies()
+    keyring = Keyring()  # loaded when the service starts
     return compose(
         settings,
         "intake",
@@ -30,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Request letters for Zoom meetings: filed by OPD staff or by machine.",
         router=router,
         to_integration=to_integration,
-        consumers=consumer_specs(application),
+        consumers=consumer_specs(application, keyring),
+        keyring=keyring,
     )
 
 

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from services.intake.values import Channel, Letter, Meeting, Requester
-from shared.documents import looks_like_pdf
 from shared.errors import InvalidInput, TooLarge
 from shared.events import Actor, FieldError, Submission
+from shared.pdf_checks import PdfRefused, check_pdf
+from shared.validation import bounded
 
 MAX_INBOUND_PDF_BYTES = 700 * 1024
 
@@ -37,6 +38,7 @@ class Filing:
     pdf: bytes | None
     submitted_by: Actor
     message_id: str | None = None
+    credentials: str | None = None  # the NATS user a machine submission came from
 
 
 @dataclass(frozen=True)
@@ -108,16 +110,26 @@ def _inbound_pdf(pdf_base64: str | None, errors: list[FieldError]) -> bytes | No
     if len(pdf) > MAX_INBOUND_PDF_BYTES:
         message = f"the PDF is {len(pdf)} bytes; at most {MAX_INBOUND_PDF_BYTES}"
         errors.append(FieldError(field="letter.pdf_base64", message=message))
-    elif not looks_like_pdf(pdf):
-        errors.append(FieldError(field="letter.pdf_base64", message="is not a PDF"))
+    else:
+        try:
+            check_pdf(pdf)
+        except PdfRefused as refused:
+            errors.append(FieldError(field="letter.pdf_base64", message=refused.message))
     return pdf
 
 
 def parse_submission(
-    body: bytes, *, opd_code: str, channel: Channel, submitted_by: Actor, message_id: str | None
+    body: bytes,
+    *,
+    opd_code: str,
+    channel: Channel,
+    submitted_by: Actor,
+    message_id: str | None,
+    credentials: str | None = None,
 ) -> Filing:
-    """A machine client's JSON body (:class:`shared.events.Submission`) as a :class:`Filing`;
-    raise :class:`SubmissionInvalid` naming every field at fault."""
+    """A machine client's JSON body (:class:`shared.events.Submission`) as a :class:`Filing`
+    for the sender's agency ``opd_code``; raise :class:`SubmissionInvalid` naming every field
+    at fault (a body naming another agency too)."""
     try:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -131,6 +143,9 @@ def parse_submission(
     if message_id and not names_client_ref(message_id, submission.client_ref):
         message = f"does not match the message ID / Idempotency-Key {message_id!r}"
         errors.append(FieldError(field="client_ref", message=message))
+    if submission.opd_code is not None and submission.opd_code.upper() != opd_code:
+        message = f"names agency {submission.opd_code!r}, but the sender is agency {opd_code}"
+        errors.append(FieldError(field="opd_code", message=message))
     pdf = _inbound_pdf(submission.letter.pdf_base64, errors)
     if errors:
         raise SubmissionInvalid(errors)
@@ -147,22 +162,19 @@ def parse_submission(
         pdf=pdf,
         submitted_by=submitted_by,
         message_id=message_id,
+        credentials=credentials,
     )
 
 
 def check_letter_pdf(data: bytes, limit: int) -> bytes:
-    """The letter PDF uploaded with the OPD's form, refused when too large or not a PDF."""
+    """The letter PDF uploaded with the OPD's form, refused when too large, not a PDF, or
+    carrying JavaScript or embedded files (:func:`shared.pdf_checks.check_pdf`)."""
     if len(data) > limit:
         raise TooLarge(
             f"the letter PDF is {len(data)} bytes; at most {limit} bytes are accepted",
             f"berkas surat {len(data)} byte; maksimal {limit} byte",
         )
-    if not looks_like_pdf(data):
-        raise InvalidInput(
-            "the request letter must be a PDF file",
-            "surat permohonan harus berkas PDF",
-            code="not_a_pdf",
-        )
+    check_pdf(data)
     return data
 
 
@@ -175,4 +187,4 @@ def office_time(value: str, field: str, tz: ZoneInfo) -> datetime:
             f"{field}: not a date and time ({value!r})",
             f"{field}: format tanggal dan jam tidak valid",
         ) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+    return bounded(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz), field)

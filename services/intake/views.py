@@ -87,6 +87,10 @@ class RequestView(RequestRow):
     withdrawal_refused: bool = Field(
         description="the OPD asked to withdraw, but the case had closed already"
     )
+    credentials: str | None = Field(
+        description="the NATS user a machine submission came from (`agency-<OPD>`); null for "
+        "a request filed over HTTP, whose sender is `submitted_by`"
+    )
 
 
 class Duplicate(_View):
@@ -144,4 +148,5 @@ def request_view(request: Request) -> RequestView:
         withdrawn=WithdrawalView.model_validate(withdrawn) if withdrawn else None,
         case_closed_at=closed.at if closed is not None else None,
         withdrawal_refused=request.withdrawal_refused,
+        credentials=request.credentials,
     )

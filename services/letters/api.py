@@ -18,7 +18,7 @@ from services.letters.views import (
     verification_view,
 )
 from shared.access import LetterReader
-from shared.httpapi import CurrentActor, the_application
+from shared.httpapi import PDF_ANSWER, CurrentActor, document_download, the_application
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
 
@@ -70,24 +70,11 @@ def get_letter(letter_id: UUID, reader: LetterReader, app: AppDep) -> LetterView
     return letter_view(app.letter(letter_id, reader), app.office)
 
 
-@router.get(
-    "/letters/{letter_id}/pdf",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            "description": "the letter's PDF",
-        }
-    },
-)
+@router.get("/letters/{letter_id}/pdf", response_class=Response, responses=PDF_ANSWER)
 def get_letter_pdf(letter_id: UUID, reader: LetterReader, app: AppDep) -> Response:
-    """The letter's PDF: the signed one once sent, else the draft (marked KONSEP)."""
+    """The letter's PDF as a download: the signed one once sent, else the draft (KONSEP)."""
     data, filename = app.letter_pdf(letter_id, reader)
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return document_download(data, filename)
 
 
 @router.get("/requests/{request_id}/letter-status")

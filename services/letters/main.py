@@ -11,6 +11,7 @@ from services.letters.api import router
 from services.letters.application import LettersApplication
 from services.letters.integration import to_integration
 from services.letters.office import Office
+from shared.datadir import keep_private
 from shared.documents import DocumentStore
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
@@ -34,6 +35,7 @@ def configured_office(settings: Settings) -> Office:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    keep_private(settings.data_dir)
     application = LettersApplication(
         env=settings.eventstore_env("letters"),
         documents=DocumentStore(settings.documents_dir("letters")),

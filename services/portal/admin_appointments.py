@@ -1,6 +1,8 @@
 """The administrator's pages for a Plt/Plh appointment: an official of the office appointed to act
 for another role (Pelaksana Tugas or Pelaksana Harian) from a first day to a last day or open,
-and withdrawing it. The form stands on the account's page (:mod:`admin_users`).
+and withdrawing it. The form stands on the account's page (:mod:`admin_users`). A changed or
+withdrawn appointment signs the account out and revokes its tokens: none acts for a role the
+account no longer holds.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ async def appoint(
         )
     acting_for, kind, start, end = appointment
     appointed = dict(acting_for=acting_for, acting_kind=kind, acting_from=start, acting_until=end)
-    return changed(request, username, "penunjukan", sign_out=False, **appointed)
+    return await changed(request, username, "penunjukan", sign_out=True, **appointed)
 
 
 @router.post("/admin/pengguna/{username}/penunjukan/hapus")
@@ -38,4 +40,4 @@ async def end_appointment(username: str, request: Request, session: AdminPostDep
     """Withdraw the account's Plt/Plh appointment."""
     the_user(request, username)
     withdrawn = dict(acting_for=None, acting_kind="Plt", acting_from=None, acting_until=None)
-    return changed(request, username, "penunjukan-dihapus", sign_out=False, **withdrawn)
+    return await changed(request, username, "penunjukan-dihapus", sign_out=True, **withdrawn)

@@ -12,6 +12,7 @@ from services.portal.users import DEMO_PASSWORD
 from shared.auth import User
 from shared.calendar import indonesian_date
 from shared.roles import OFFICE_ROLES, ROLE_NAMES
+from shared.validation import FIRST_YEAR, LAST_YEAR
 
 USERNAME = re.compile(r"^[a-z0-9]+(?:\.[a-z0-9]+)*$")
 MIN_PASSWORD = 10
@@ -166,10 +167,14 @@ def _day(text: str, key: str, errors: Errors, *, required: bool) -> date | None:
             errors[key] = "tanggal mulai wajib diisi"
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[key] = "tanggal tidak valid; tulis seperti 2026-12-01"
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors[key] = f"tanggal harus dalam tahun {FIRST_YEAR} sampai {LAST_YEAR}"
+        return None
+    return day
 
 
 def period_text(user: User) -> str:

@@ -1,11 +1,14 @@
 """The administrator's pages for the accounts in the portal's own user directory: the list, a
 new account with a temporary password, and one account's page (its profile, a new password,
-deactivating it). The account's Plt/Plh appointment is set in :mod:`admin_appointments`.
+deactivating it). The account's Plt/Plh appointment is set in :mod:`admin_appointments`. A
+change that signs the account out also revokes its tokens (:mod:`shared.revocations`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -36,8 +39,10 @@ from services.portal.state import PagesDep, directory_of, sessions_of
 from services.portal.templating import Pages
 from shared.auth import User, UserDirectory, hash_password
 from shared.errors import SiviconError
+from shared.revocations import revoke
 from shared.roles import OFFICE_ROLES, ROLE_NAMES
 
+log = logging.getLogger("sivicon.portal")
 router = APIRouter(include_in_schema=False)
 
 PROFILE_FIELDS = ("name", "role", "opd_code", "jabatan", "pangkat", "nip")
@@ -156,15 +161,37 @@ def the_user(request: Request, username: str) -> User:
     return user
 
 
-def changed(
+async def changed(
     request: Request, username: str, notice: str, *, sign_out: bool, **changes: Any
 ) -> Response:
     """Write the changes into the account and go back to its page with ``notice``; with
-    ``sign_out`` the account's sessions end, so that its pages cannot show what was before."""
+    ``sign_out`` the account's tokens are revoked in every service and its sessions end, so
+    that nothing issued before can act as it was. The revocation is written first, so that when
+    it cannot be nothing changes, and again after the change, so that a token issued by a
+    sign-in between the two is refused as well."""
+    if sign_out:
+        await revoke_tokens(request, username)
     directory_of(request).update(username, **changes)
     if sign_out:
         sessions_of(request).end_for(username)
+        await revoke_tokens(request, username)
     return done(f"/admin/pengguna/{username}", notice)
+
+
+async def revoke_tokens(request: Request, username: str) -> None:
+    """Every token of ``username`` issued until now is refused by every service from now."""
+    nc = request.app.state.runtime.nc
+    try:
+        if nc is None or not nc.is_connected:
+            raise ConnectionError("not connected to NATS")
+        await revoke(nc.jetstream(), username, datetime.now(UTC))
+    except Exception as exc:
+        log.error("tokens of %s could not be revoked: %r", username, exc)
+        raise PageRefused(
+            503,
+            f"Token akun {username} tidak dapat dicabut karena NATS tidak menjawab; "
+            "ulangi perubahan ini sebentar lagi.",
+        ) from exc
 
 
 async def user_page_of(
@@ -249,7 +276,7 @@ async def update_user(
     changes: dict[str, Any] = {**profile, "opd_code": profile["opd_code"] or None}
     if profile["role"] not in OFFICE_ROLES:
         changes["acting_for"] = None  # only the office's officials act for one another
-    return changed(request, username, "diubah", sign_out=True, **changes)
+    return await changed(request, username, "diubah", sign_out=True, **changes)
 
 
 @router.post("/admin/pengguna/{username}/kata-sandi")
@@ -263,7 +290,7 @@ async def reset_password(
     if errors:
         return await user_page_of(request, pages, session, user, form="sandi", errors=errors)
     password_hash = await asyncio.to_thread(hash_password, values["password"])
-    return changed(request, username, "sandi", sign_out=True, password_hash=password_hash)
+    return await changed(request, username, "sandi", sign_out=True, password_hash=password_hash)
 
 
 @router.post("/admin/pengguna/{username}/status")
@@ -277,4 +304,4 @@ async def set_active(
         errors = {"aktif": "Anda tidak dapat menonaktifkan akun Anda sendiri"}
         return await user_page_of(request, pages, session, user, form="status", errors=errors)
     notice = "aktif" if active else "nonaktif"
-    return changed(request, username, notice, sign_out=not active, active=active)
+    return await changed(request, username, notice, sign_out=not active, active=active)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -16,6 +17,7 @@ from shared.events import Actor
 from shared.httpapi import CurrentActor
 from shared.roles import ROLE_NAMES
 
+log = logging.getLogger("sivicon.portal")
 router = APIRouter(prefix="/api/v1", tags=["portal"])
 
 
@@ -79,10 +81,12 @@ def login(
     guard.check(body.username, address)
     try:
         actor = directory.authenticate(body.username, body.password, acting=body.acting)
-    except NotAuthenticated:
+    except NotAuthenticated as refused:
         guard.failed(body.username, address)
+        log.warning("login of %r from %s refused: %s", body.username, address, refused.code)
         raise
     guard.succeeded(body.username, address)
+    log.info("login of %r from %s%s", body.username, address, " (acting)" if body.acting else "")
     ttl = settings.token_ttl_minutes * 60
     return LoginAnswer(
         token=issue_token(settings.secret, actor, ttl),
@@ -108,6 +112,8 @@ def list_users(actor: CurrentActor, directory: DirectoryDep) -> list[dict[str, s
 
 
 @router.get("/asyncapi.json")
-def asyncapi(settings: SettingsDep) -> AsyncApiDocument:
-    """The AsyncAPI document of the events: subjects, schemas, the inbound request format."""
+def asyncapi(actor: CurrentActor, settings: SettingsDep) -> AsyncApiDocument:
+    """The AsyncAPI document of the events: subjects, schemas, the inbound request format
+    (operators and administrators)."""
+    require_role(actor, "operator", "admin")
     return AsyncApiDocument(**asyncapi_document(settings.nats_url.split(",")[0]))

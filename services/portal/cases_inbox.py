@@ -24,6 +24,7 @@ from services.portal.signin import SessionDep
 from services.portal.state import BackendDep, PagesDep
 from shared.procedure import NEW_WITHIN
 from shared.roles import effective_role
+from shared.validation import FIRST_YEAR, LAST_YEAR
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,6 +76,11 @@ class Filters:
                 self.day = date.fromisoformat(self.tanggal)
             except ValueError:
                 self.errors["tanggal"] = "Tanggal tidak dikenali; pilih tanggal dari kalender."
+            if self.day is not None and not FIRST_YEAR <= self.day.year <= LAST_YEAR:
+                self.day = None
+                self.errors["tanggal"] = (
+                    f"Tanggal harus dalam tahun {FIRST_YEAR} sampai {LAST_YEAR}."
+                )
         if keadaan and keadaan not in STATES:
             self.errors["keadaan"] = "Pilih salah satu keadaan dari daftar."
         if langkah and langkah not in {str(n) for n in range(1, 11)}:

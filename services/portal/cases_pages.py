@@ -23,10 +23,11 @@ from services.portal.backend import Backend, Refusal
 from services.portal.cases_deadlines import time_left
 from services.portal.cases_inbox import READING_ROLES
 from services.portal.cases_sheet import SIFAT_LABELS
+from services.portal.documents import pdf_to_view
 from services.portal.sessions import Session
 from services.portal.signin import CsrfSessionDep, PageRefused, SessionDep
 from services.portal.state import BackendDep, PagesDep, backend_of
-from services.portal.templating import SECURITY_HEADERS, Pages
+from services.portal.templating import Pages
 from shared.procedure import DEFAULT_INSTRUCTIONS, DISPOSING_STEPS, TARGETS
 from shared.roles import effective_role
 
@@ -292,8 +293,4 @@ async def request_letter(case_id: UUID, session: SessionDep, backend: BackendDep
         answer = await backend.call(session, "GET", "intake", f"/api/v1/requests/{case_id}/letter")
     except Refusal as refusal:
         raise PageRefused(refusal.status, refusal.pesan or "Surat tidak dapat dibuka.") from None
-    headers = {
-        **SECURITY_HEADERS,
-        "Content-Disposition": f'inline; filename="surat-permohonan-{case_id}.pdf"',
-    }
-    return Response(answer.content, media_type="application/pdf", headers=headers)
+    return await pdf_to_view(answer.content, f"surat-permohonan-{case_id}.pdf")

@@ -19,9 +19,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.portal.backend import Refusal
+from services.portal.documents import pdf_to_view
 from services.portal.signin import PageRefused, SessionDep
 from services.portal.state import BackendDep, PagesDep
-from services.portal.templating import SECURITY_HEADERS
 from shared.calendar import indonesian_date
 from shared.roles import ROLE_NAMES
 
@@ -58,8 +58,7 @@ async def disposition_sheet(
     if request.query_params.get("format") == "pdf":
         pdf = await asyncio.to_thread(sheet_pdf, sheet, forwards)
         name = "lembar-disposisi-" + sheet["agenda_number"].replace("/", "-")
-        headers = {**SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{name}.pdf"'}
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        return await pdf_to_view(pdf, f"{name}.pdf")
     return pages.render(
         request,
         "kasus/lembar.html",

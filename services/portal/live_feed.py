@@ -27,6 +27,7 @@ from services.portal.sessions import Session
 from shared import subjects
 from shared.envelope import EnvelopeError, from_message
 from shared.events import IntegrationEvent, RequestRejected, RequestSubmitted
+from shared.signing import Keyring, SignatureRefused, verify_event
 
 QUEUE_LIMIT = 256
 REMEMBERED = 10_000  # requests whose agency is kept in memory, and event IDs seen
@@ -71,8 +72,10 @@ class LiveFeed:
         self._refused = _Bounded(REMEMBERED)  # (request_id, opd_code) intake refused to show
         self._seen = _Bounded(REMEMBERED)  # event IDs: a relay may publish an event twice
         self._starting = asyncio.Lock()
+        self.keyring = Keyring()
 
-    async def start(self, nc: NatsClient) -> None:
+    async def start(self, nc: NatsClient, keyring: Keyring) -> None:
+        self.keyring = keyring
         async with self._starting:
             if self.subscription is None:
                 # Core NATS: a message published to the stream reaches this subscriber as well;
@@ -82,9 +85,12 @@ class LiveFeed:
 
     async def _on_message(self, msg: Msg) -> None:
         try:
+            verify_event(self.keyring, msg.subject, msg.headers or {}, msg.data)
             envelope = from_message(msg.headers, msg.data)
-        except EnvelopeError:
-            return  # an inbound submission or anything else that is not an integration event
+        except (SignatureRefused, EnvelopeError):
+            # An inbound submission, anything else that is not an integration event, and any
+            # event not signed by its producer: nobody is told of what did not happen.
+            return
         event = envelope.event
         if subjects.event_subject(event) != msg.subject or isinstance(event, RequestRejected):
             return  # a rejected submission has no request to show

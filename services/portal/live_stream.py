@@ -98,7 +98,7 @@ async def live(
 ) -> StreamingResponse:
     """Server-sent events for this user: ``kasus`` (a case changed) and ``pemberitahuan``."""
     feed = feed_of(request.app)
-    await feed.start(_nats_of(request))
+    await feed.start(_nats_of(request), request.app.state.runtime.keyring)
     return StreamingResponse(
         _stream(feed, session, backend, store, pages),
         media_type="text/event-stream",

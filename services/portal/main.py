@@ -32,12 +32,14 @@ from services.portal.templating import Pages
 from services.portal.throttle import SignInGuard
 from services.portal.users import seed_demo_users
 from shared.auth import UserDirectory
+from shared.datadir import keep_private
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    keep_private(settings.data_dir)
     users = UserDirectory(settings.data_dir / "users.json", timezone=settings.timezone)
     if settings.demo_data:
         seed_demo_users(users)

@@ -30,6 +30,7 @@ _RESPONSE_HEADERS = (
     "last-modified",
     "location",
     "retry-after",
+    "content-security-policy",  # a document's sandbox, as the service set it
 )
 _SERVICE_NAMES = {
     "intake": "permohonan (intake)",
@@ -93,10 +94,12 @@ async def forward(
         ) from exc
     except httpx.TransportError as exc:
         raise _unavailable(service, label, exc) from exc
+    headers = {k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None}
     return StreamingResponse(
         upstream.aiter_bytes(),
         status_code=upstream.status_code,
-        headers={k: v for k in _RESPONSE_HEADERS if (v := upstream.headers.get(k)) is not None},
+        # Whatever a service answers is read as the type it says, never sniffed into HTML.
+        headers={**headers, "X-Content-Type-Options": "nosniff"},
         background=BackgroundTask(upstream.aclose),
     )
 

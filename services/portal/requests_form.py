@@ -5,6 +5,7 @@ fields."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData, UploadFile
 
 from services.portal.backend import Refusal
-from shared.documents import looks_like_pdf
-from shared.validation import EMAIL_PATTERN
+from shared.httpapi import size_in_words
+from shared.pdf_checks import PdfRefused, check_pdf
+from shared.validation import EMAIL_PATTERN, FIRST_YEAR, LAST_YEAR
 
 MAX_PARTICIPANTS = 1000  # intake's limit (``participants: Form(ge=1, le=1000)``)
 
@@ -89,10 +91,12 @@ def key_of(form: FormData) -> str:
 
 
 def _date(value: str) -> date | None:
+    """The typed date, or ``None`` when it is none or lies outside the years SIVICON takes."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _time(value: str) -> time | None:
@@ -100,6 +104,9 @@ def _time(value: str) -> time | None:
         return time.fromisoformat(value)
     except ValueError:
         return None
+
+
+_BAD_DATE = f"Tanggal rapat tidak valid: isi tanggal dalam tahun {FIRST_YEAR} sampai {LAST_YEAR}."
 
 
 def _check_texts(checked: Checked) -> None:
@@ -143,7 +150,7 @@ def _check_times(checked: Checked, now: datetime, zone: ZoneInfo) -> None:
         if not values[name]:
             errors[name] = f"{label} wajib diisi."
         elif parsed is None:
-            errors[name] = f"{label} tidak valid."
+            errors[name] = f"{label} tidak valid." if name != "meeting_date" else _BAD_DATE
     if day is None or start is None or end is None:
         return
     checked.start = datetime.combine(day, start, zone)
@@ -162,7 +169,7 @@ def _check_letter_date(checked: Checked, now: datetime, zone: ZoneInfo) -> None:
     if not raw:
         checked.errors["letter_date"] = "Tanggal surat wajib diisi."
     elif day is None:
-        checked.errors["letter_date"] = "Tanggal surat tidak valid."
+        checked.errors["letter_date"] = _BAD_DATE.replace("Tanggal rapat", "Tanggal surat")
     elif day > now.astimezone(zone).date():
         checked.errors["letter_date"] = "Tanggal surat tidak boleh setelah hari ini."
 
@@ -178,17 +185,13 @@ async def _check_pdf(checked: Checked, upload: Any, limit: int) -> None:
         checked.errors["letter_pdf"] = (
             f"Berkas terlalu besar: paling besar {size_in_words(limit)}. Perkecil berkas PDF-nya."
         )
-    elif not looks_like_pdf(data):
-        checked.errors["letter_pdf"] = "Berkas harus PDF (berkas lain tidak diterima)."
     else:
-        checked.pdf = data
-
-
-def size_in_words(count: int) -> str:
-    """A byte count as a clerk reads it: ``10 MB``, ``1,5 MB``, ``512 KB``."""
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f}".replace(".", ",").replace(",0", "") + " MB"
-    return f"{count // 1024} KB"
+        try:
+            await asyncio.to_thread(check_pdf, data)
+        except PdfRefused as refused:
+            checked.errors["letter_pdf"] = refused.pesan[:1].upper() + refused.pesan[1:] + "."
+        else:
+            checked.pdf = data
 
 
 async def check_form(form: FormData, now: datetime, zone: ZoneInfo, limit: int) -> Checked:
@@ -226,6 +229,6 @@ def refusal_on_fields(refusal: Refusal) -> dict[str, str]:
             errors[target] = INTAKE_MESSAGES.get(
                 message, "Isian ini tidak diterima oleh layanan permohonan; periksa kembali."
             )
-    if refusal.code in ("not_a_pdf", "too_large"):
+    if refusal.code in ("not_a_pdf", "pdf_has_javascript", "pdf_has_embedded_files", "too_large"):
         errors["letter_pdf"] = refusal.pesan[:1].upper() + refusal.pesan[1:] + "."
     return errors

@@ -10,6 +10,7 @@ checked here first (:mod:`requests_form`); intake checks it again and decides.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from fastapi.responses import Response
 
 from services.portal import requests_actions, requests_invite
 from services.portal.backend import Backend, Refusal
+from services.portal.documents import pdf_to_view
 from services.portal.requests_access import opd_only, refused_page, request_id_of
 from services.portal.requests_detail import (
     NOTICES,
@@ -36,13 +38,13 @@ from services.portal.requests_form import (
     key_of,
     new_key,
     refusal_on_fields,
-    size_in_words,
 )
 from services.portal.requests_status import status_of
 from services.portal.sessions import Session
 from services.portal.signin import CsrfSessionDep, PageRefused, SessionDep
 from services.portal.state import BackendDep, PagesDep, SettingsDep
 from services.portal.templating import Pages
+from shared.httpapi import size_in_words
 from shared.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -212,15 +214,9 @@ async def _pdf(backend: Backend, session: Session, service: str, path: str) -> R
         answer = await backend.call(session, "GET", service, path)
     except Refusal as refusal:
         raise refused_page(refusal) from None
-    return Response(
-        answer.content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": answer.headers.get("content-disposition", "inline"),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    disposition = answer.headers.get("content-disposition", "")
+    named = re.search(r'filename="([^"]+)"', disposition)
+    return await pdf_to_view(answer.content, named.group(1) if named else "surat.pdf")
 
 
 @router.get("/permohonan/{request_id}/surat-permohonan")

@@ -9,6 +9,7 @@ anything takes :data:`CsrfSessionDep`: the session's CSRF token must come back i
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -26,6 +27,7 @@ from services.portal.state import (
 from shared.auth import issue_token
 from shared.errors import Forbidden, SiviconError
 
+log = logging.getLogger("sivicon.portal")
 router = APIRouter(include_in_schema=False)
 
 
@@ -109,11 +111,16 @@ def sign_in(
             guard.failed(username, address)
             raise
     except SiviconError as refused:
+        log.warning("sign-in of %r from %s refused: %s", username, address, refused.code)
         return pages.render(
             request, "masuk.html", username=username, error=refused.pesan, status_code=401
         )
     guard.succeeded(username, address)
+    log.info("sign-in of %r from %s%s", username, address, " (acting)" if acting else "")
     store = sessions_of(request)
+    replaced = store.get(request.cookies.get(COOKIE))
+    if replaced is not None:  # a sign-in never leaves the session it replaces alive
+        store.end(replaced)
     lifetime = int(store.lifetime.total_seconds())
     key, session = store.start(actor, issue_token(settings.secret, actor, lifetime))
     response = RedirectResponse(home_of(session), status_code=303)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from services.portal.backend import Refusal
+from services.portal.documents import pdf_to_view
 from services.portal.signin import CsrfSessionDep, PageRefused, SessionDep
 from services.portal.state import BackendDep, PagesDep
 from services.portal.step_page import back, case_lock, page, refused
@@ -31,16 +32,7 @@ async def letter_pdf(
         upstream = await backend.call(session, "GET", "letters", f"/api/v1/letters/{letter_id}/pdf")
     except Refusal as refusal:
         raise PageRefused(refusal.status, refusal.pesan) from None
-    name = re.sub(r"[^A-Za-z0-9._-]", "-", f"surat-{letter_id}.pdf")
-    return Response(
-        upstream.content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{name}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return await pdf_to_view(upstream.content, f"surat-{letter_id}.pdf")
 
 
 @router.post("/kasus/{case_id}/surat/konsep")

@@ -3,7 +3,7 @@ dry-run slot check."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from shared.access import HostAccountReader, MeetingReader, check_owner
 from shared.auth import require_role
 from shared.errors import InvalidInput
 from shared.httpapi import CurrentActor, the_application
-from shared.validation import EMAIL_PATTERN
+from shared.validation import EMAIL_PATTERN, BoundedDate, bounded
 
 router = APIRouter(prefix="/api/v1", tags=["scheduler"])
 
@@ -109,7 +109,7 @@ def update_host_account(
 
 @router.get("/schedule")
 def schedule(
-    reader: HostAccountReader, app: AppDep, day: Annotated[date, Query(alias="date")]
+    reader: HostAccountReader, app: AppDep, day: Annotated[BoundedDate, Query(alias="date")]
 ) -> ScheduleDay:
     """The holds and meetings of one day (office time zone)."""
     return ScheduleDay.of(app.schedule_of(day))
@@ -134,9 +134,10 @@ def _moment(name: str, text: str) -> datetime:
     if cleaned.endswith("Z"):
         cleaned = cleaned[:-1] + "+00:00"
     try:
-        return datetime.fromisoformat(cleaned)
+        moment = datetime.fromisoformat(cleaned)
     except ValueError:
         raise InvalidInput(
             f"{name} is not an ISO 8601 time: {text!r}",
             f"{name} bukan waktu ISO 8601 yang valid: {text!r}",
         ) from None
+    return bounded(moment, name)

@@ -12,6 +12,7 @@ from services.scheduler.application import SchedulerApplication
 from services.scheduler.integration import to_integration
 from services.scheduler.zoom import MeetingProvider, ZoomProvider
 from shared.calendar import national_days_off
+from shared.datadir import keep_private
 from shared.runtime import compose, serve
 from shared.settings import Settings, load_settings
 
@@ -32,6 +33,7 @@ def create_app(
     settings: Settings | None = None, provider: MeetingProvider | None = None
 ) -> FastAPI:
     settings = settings or load_settings()
+    keep_private(settings.data_dir)
     this_year = date.today().year
     application = SchedulerApplication(
         env=settings.eventstore_env(SERVICE),

@@ -21,7 +21,16 @@ tests).
 
 from __future__ import annotations
 
-from shared.messaging.connection import connect, ensure_stream, tracking_name
+from shared.messaging.connection import (
+    NatsAccessError,
+    StreamMissing,
+    check_stream,
+    client_options,
+    connect,
+    ensure_stream,
+    provision,
+    tracking_name,
+)
 from shared.messaging.consumer import ConsumerStats, DurableConsumer, PositionStore
 from shared.messaging.deadletters import publish_dead_letter
 from shared.messaging.delivery import (
@@ -43,15 +52,20 @@ __all__ = [
     "DurableConsumer",
     "EventProcessor",
     "Handler",
+    "NatsAccessError",
     "OutboxRelay",
     "PositionStore",
     "Refused",
     "RelayStats",
+    "StreamMissing",
     "ToIntegration",
+    "check_stream",
+    "client_options",
     "connect",
     "ensure_stream",
     "failpoint",
     "hand_over",
+    "provision",
     "publish_dead_letter",
     "read_subject",
     "tracking_name",

@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 
 from shared.envelope import EnvelopeError, from_message
 from shared.errors import SiviconError
+from shared.signing import Keyring, SignatureRefused, verify_event
 
 
 class Refused(Exception):
@@ -51,16 +52,24 @@ class EventProcessor(Protocol):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None: ...
 
 
-def hand_over(app: EventProcessor) -> Handler:
-    """The one way a service receives events: parsed from the message and given to the
+def hand_over(app: EventProcessor, keyring: Keyring) -> Handler:
+    """The one way a service receives events: checked, parsed from the message and given to the
     application's ``process_event`` (the library's, see ``shared.eventstore``) with the tracking.
 
-    A message that is not a valid event is refused (dead-lettered), and so is an event the
-    application refuses with a domain error (unknown case, a step out of the procedure's order):
-    that answer does not change by trying again. Any other error is retried by the consumer.
+    An event is accepted only when signed by its producer: a valid signature by a key of the
+    keyring, held by the service that ``ce-source``, the subject and the event type all name
+    (``shared.signing``). Anything else is refused (dead-lettered) with a reason starting
+    ``unsigned``, ``bad signature``, ``unknown key`` or ``wrong producer``. A message that is
+    not a valid event is refused, and so is an event the application refuses with a domain error
+    (unknown case, a step out of the procedure's order): that answer does not change by trying
+    again. Any other error is retried by the consumer.
     """
 
     def handle(delivery: Delivery) -> None:
+        try:
+            verify_event(keyring, delivery.subject, delivery.headers, delivery.data)
+        except SignatureRefused as exc:
+            raise Refused(str(exc)) from None
         try:
             envelope = from_message(delivery.headers, delivery.data)
         except EnvelopeError as exc:

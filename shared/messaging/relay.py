@@ -1,4 +1,5 @@
-"""The outbox relay: a service publishes what it stored by following its own notification log."""
+"""The outbox relay: a service publishes what it stored by following its own notification log,
+each message signed with the service's key (``shared.signing``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from eventsourcing.persistence import Tracking
 from nats.js import JetStreamContext
 
 from shared import subjects
-from shared.envelope import deterministic_event_id, to_body, to_headers
-from shared.events import IntegrationEvent
+from shared.envelope import MSG_ID, deterministic_event_id, to_body, to_headers
+from shared.events import IntegrationEvent, RequestRejected, RequestSubmitted
 from shared.messaging.connection import raise_if_cancelled
 from shared.messaging.failpoints import failpoint
+from shared.signing import ServiceKey
 
 log = logging.getLogger("sivicon.messaging")
 
@@ -46,6 +48,7 @@ class OutboxRelay:
         js: JetStreamContext,
         service: str,
         to_integration: ToIntegration,
+        key: ServiceKey,
         *,
         batch_size: int = 200,
         idle_seconds: float = 0.25,
@@ -54,6 +57,7 @@ class OutboxRelay:
         self.js = js
         self.service = service
         self.to_integration = to_integration
+        self.key = key
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.position_key = f"outbox:{service}"
@@ -118,17 +122,37 @@ class OutboxRelay:
     async def _publish(
         self, position: int, index: int, event: IntegrationEvent, domain_event: Any
     ) -> None:
-        event_id = deterministic_event_id(self.service, position, index)
+        event_id = deterministic_event_id(self.service, position, index, self.key.id_secret)
         headers = to_headers(
             event,
             event_id=event_id,
             time=getattr(domain_event, "timestamp", None) or datetime.now(UTC),
             causation_id=getattr(domain_event, "caused_by", None),
         )
-        ack = await self.js.publish(
-            subjects.event_subject(event), to_body(event), headers=headers, stream=subjects.STREAM
-        )
+        body = to_body(event)
+        await self._signed(subjects.event_subject(event), headers, body)
+        opd_code = answered_agency(event)
+        if opd_code is not None:
+            # The answer's copy where only that agency's machine client may read it; its own
+            # message ID, so that the stream keeps it beside the event (and drops a republished
+            # copy like any other).
+            copy = {**headers, MSG_ID: f"{event_id}:answer"}
+            await self._signed(subjects.answer_subject(opd_code, event.request_id), copy, body)
+
+    async def _signed(self, subject: str, headers: dict[str, str], body: bytes) -> None:
+        signed = self.key.sign(subject, headers, body)
+        ack = await self.js.publish(subject, body, headers=signed, stream=subjects.STREAM)
         if ack.duplicate:
             self.stats.duplicates += 1
         else:
             self.stats.published += 1
+
+
+def answered_agency(event: IntegrationEvent) -> str | None:
+    """The agency whose machine client this event answers: a refused machine submission, or a
+    request registered (or registered again) from the inbound subject; else ``None``."""
+    if isinstance(event, RequestRejected):
+        return event.opd_code
+    if isinstance(event, RequestSubmitted) and event.channel == "nats":
+        return event.opd_code
+    return None

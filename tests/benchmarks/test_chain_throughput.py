@@ -31,7 +31,7 @@ from services.launcher import BUSINESS_SERVICES, System, start_system
 from shared import subjects
 from tests.builders import submission
 from tests.e2e.harness import demo_password
-from tests.support import read_stream
+from tests.support import as_admin_of, nats_connect, read_stream
 
 RESULTS = Path(__file__).parent / "results"
 REQUESTS = int(os.environ.get("SIVICON_BENCH_REQUESTS", "1000"))
@@ -68,7 +68,7 @@ def peak_rss_mib(pid: int) -> float | None:
 async def raw_jetstream_rate(nats_url: str, count: int, payload_size: int) -> dict[str, Any]:
     """nats-py alone: publish (awaiting each ack, as the relay does) while a pull consumer
     fetches and acks; the rate is messages fully published and consumed per second."""
-    nc = await nats.connect(nats_url)
+    nc = await nats_connect(nats_url)
     js = nc.jetstream()
     await js.add_stream(
         StreamConfig(
@@ -163,7 +163,7 @@ async def drive_chain(
         started = time.perf_counter()
         wall_start = time.time()
 
-        nc = await nats.connect(system.nats_url)
+        nc = await nats_connect(system.nats_url, user="agency-DINKES")
         js = nc.jetstream()
 
         async def publish_all() -> None:
@@ -267,10 +267,12 @@ async def drive_chain(
 
 @pytest.mark.benchmark
 def test_chain_to_slot_checked_and_raw_jetstream_ceiling(tmp_path: Path) -> None:
-    system = start_system(
-        tmp_path / "var",
-        fixed_ports=False,
-        extra_env={"SIVICON_AUTH_SECRET": "bench-" + "x" * 40, "SIVICON_LOG_FORMAT": "json"},
+    system = as_admin_of(
+        start_system(
+            tmp_path / "var",
+            fixed_ports=False,
+            extra_env={"SIVICON_AUTH_SECRET": "bench-" + "x" * 40, "SIVICON_LOG_FORMAT": "json"},
+        )
     )
     try:
         paced = asyncio.run(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from services.launcher import System, start_system
+from tests.support import as_admin_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -67,8 +68,10 @@ def browser() -> Iterator[Browser]:
 def system(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """The whole system: real nats-server, every service its own process (browser checked first)."""
     data_dir: Path = tmp_path_factory.mktemp("sivicon") / "var"
-    running = start_system(
-        data_dir, fixed_ports=False, extra_env={"SIVICON_AUTH_SECRET": "browser-" + "x" * 40}
+    running = as_admin_of(
+        start_system(
+            data_dir, fixed_ports=False, extra_env={"SIVICON_AUTH_SECRET": "browser-" + "x" * 40}
+        )
     )
     try:
         yield running

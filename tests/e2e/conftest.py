@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.launcher import BUSINESS_SERVICES, System, start_system
-from tests.support import drop_schema, postgres_dsn_env
+from tests.support import as_admin_of, drop_schema, postgres_dsn_env
 
 AUTH = {"SIVICON_AUTH_SECRET": "e2e-" + "x" * 40}
 
@@ -56,7 +56,7 @@ def system(
 
 
 def _running(data_dir: Path, extra_env: dict[str, str]) -> Iterator[System]:
-    running = start_system(data_dir, fixed_ports=False, extra_env=extra_env)
+    running = as_admin_of(start_system(data_dir, fixed_ports=False, extra_env=extra_env))
     try:
         yield running
     finally:

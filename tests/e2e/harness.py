@@ -150,3 +150,22 @@ def file_request(
     files = {"letter_pdf": ("surat.pdf", make_pdf(), "application/pdf")}
     view = opd.ok("POST", "intake", "/api/v1/requests", data=data, files=files)
     return str(view["request_id"])
+
+
+_OPERATOR_TOKENS: dict[str, str] = {}
+
+
+def health_details(system: System, service: str, timeout: float = 5) -> dict[str, Any]:
+    """A service's ``/api/v1/health/details`` (relay, consumers, dead letters), which only
+    operators and administrators may read: asked as the demo operator."""
+    portal = system.urls["portal"]
+    if portal not in _OPERATOR_TOKENS:
+        _OPERATOR_TOKENS[portal] = login(system, "operator").token
+    response = httpx.get(
+        system.urls[service] + "/api/v1/health/details",
+        headers={"Authorization": f"Bearer {_OPERATOR_TOKENS[portal]}"},
+        timeout=timeout,
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body

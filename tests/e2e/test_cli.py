@@ -11,7 +11,7 @@ from pathlib import Path
 from services.launcher import free_port, start_nats
 from shared.events import IntegrationEvent
 from tests.builders import submitted
-from tests.support import publish_event
+from tests.support import in_a_thread, prepare_server, publish_event
 from tests.unit.test_audit import free_branch
 
 
@@ -99,6 +99,7 @@ def test_a_nats_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
 def test_a_nats_lost_while_tailing_is_one_line(tmp_path: Path) -> None:
     server, url = start_nats(tmp_path, free_port(), tmp_path / "logs")
     try:
+        in_a_thread(prepare_server(url))  # the stream and the keyring, as the admin makes them
         event = submitted()
         publish(url, [event])
         tail = following(url, "--from-start")

@@ -139,6 +139,7 @@ def drive_the_procedure(system: System) -> None:
     opd.ok("POST", "intake", "/api/v1/submissions", json=submission("kontrak-1"))
     for service in DOCUMENTED:
         admin.ok("GET", service, "/api/v1/health")
+        admin.ok("GET", service, "/api/v1/health/details")
     # The browser's way: the same operations through the portal's gateway.
     opd.ok("GET", "portal", f"/gw/intake/api/v1/requests/{free}")
     opd.ok("GET", "portal", "/gw/disposition/api/v1/cases")

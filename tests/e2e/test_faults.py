@@ -7,16 +7,15 @@ import json
 import time
 from collections import Counter
 
-import httpx
-import nats
 import pytest
 
 from services.intake.domain import request_id_for
 from services.launcher import System
 from shared import subjects
 from tests.builders import submission
-from tests.e2e.harness import file_request, login, wait_until
+from tests.e2e.harness import file_request, health_details, login, wait_until
 from tests.e2e.test_procedure import case_of, events_of, future_slot, types
+from tests.support import nats_connect
 
 # Crashes are the processes' and the stream's business, not the store's: SQLite is enough.
 pytestmark = pytest.mark.parametrize("system", ["sqlite"], indirect=True)
@@ -110,7 +109,7 @@ def _relay_crash(system: System, failpoint: str) -> None:
     body = json.dumps(submission(client_ref)).encode()
 
     async def send() -> None:
-        nc = await nats.connect(system.nats_url)
+        nc = await nats_connect(system.nats_url, user="agency-DINKES")
         await nc.jetstream().publish(
             subjects.inbound_subject("DINKES"), body, headers={"Nats-Msg-Id": client_ref}
         )
@@ -130,7 +129,7 @@ def _relay_crash(system: System, failpoint: str) -> None:
     )
     time.sleep(1.0)
     assert types(events_of(system, request_id)).count("RequestSubmitted") == 1
-    health = httpx.get(system.urls["intake"] + "/api/v1/health").json()
+    health = health_details(system, "intake")
     if failpoint == "relay_after_publish":
         assert health["relay"]["duplicates"] >= 1
 

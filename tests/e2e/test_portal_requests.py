@@ -170,7 +170,12 @@ def test_an_opd_files_a_request_through_the_form_and_finds_it_in_its_list(
     [
         ({"meeting_date": "2020-01-06"}, None, "meeting_date", "Tanggal rapat sudah lewat"),
         ({"start_time": "13:00", "end_time": "11:00"}, None, "end_time", "harus setelah jam mulai"),
-        ({}, ("surat.pdf", b"GIF89a bukan pdf", "application/pdf"), "letter_pdf", "harus PDF"),
+        (
+            {},
+            ("surat.pdf", b"GIF89a bukan pdf", "application/pdf"),
+            "letter_pdf",
+            "harus berkas PDF",
+        ),
         ({"topic": ""}, None, "topic", "Topik rapat wajib diisi"),
         ({"participants": "0"}, None, "participants", "dari 1 sampai 1000"),
         ({"participants": "1001"}, None, "participants", "dari 1 sampai 1000"),

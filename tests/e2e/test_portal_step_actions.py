@@ -45,6 +45,11 @@ def portal_settings(system: System, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for name, value in system.env.items():
         if name.startswith("SIVICON_"):
             monkeypatch.setenv(name, value)
+    # The system's token secret and the portal's own NATS credentials, as its portal has them.
+    monkeypatch.setenv("SIVICON_AUTH_SECRET", Settings(data_dir=system.data_dir).secret.decode())
+    seed = system.credentials("portal")
+    if seed is not None:
+        monkeypatch.setenv("SIVICON_NATS_CREDENTIALS", str(seed))
     monkeypatch.setenv("SIVICON_DATA_DIR", str(tmp_path / "portal"))
     return Settings()
 

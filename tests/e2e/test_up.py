@@ -16,9 +16,11 @@ from pathlib import Path
 import httpx
 import psutil
 
+from services import natsconf
 from services.launcher import BUSINESS_SERVICES, System
 from tests.e2e.harness import file_request, login, wait_until
 from tests.e2e.test_procedure import case_of, events_of, future_slot, types
+from tests.support import as_admin_of
 
 
 def _ours(data_dir: Path) -> list[psutil.Process]:
@@ -102,6 +104,11 @@ def test_sivicon_up_serves_the_portal_and_ctrl_c_stops_everything(tmp_path: Path
     portal = re.search(r"Portal:\s+(http://\S+)", text)
     assert portal, text
     assert "nats://127.0.0.1:" in text
+    for user in ("agency-DINKES", "operator"):  # where the credentials are, mode 0600
+        printed = re.search(rf"{user}\s+(/\S+\.nk)", text)
+        assert printed, text
+        assert Path(printed.group(1)) == data_dir / "nats" / "creds" / f"{user}.nk"
+        assert Path(printed.group(1)).stat().st_mode & 0o777 == 0o600
     assert "kadis" in text
     assert "opd.dinkes" in text
     page = httpx.get(portal.group(1), timeout=10, follow_redirects=True)
@@ -143,8 +150,15 @@ def test_sivicon_up_brings_back_a_killed_nats_server_and_the_work_carries_on(
     up, output = _start_up(data_dir)
     try:
         runtime = json.loads((data_dir / "runtime.json").read_text())
-        system = System(
-            data_dir=data_dir, env={}, urls=runtime["urls"], nats_url=runtime["nats_url"]
+        system = as_admin_of(
+            System(
+                data_dir=data_dir,
+                env={},
+                urls=runtime["urls"],
+                nats_url=runtime["nats_url"],
+                # The credentials `sivicon up` made (prepare keeps the seeds and the same config).
+                nats_setup=natsconf.prepare(data_dir, ("DINKES",)),
+            )
         )
         port = runtime["nats_url"].rsplit(":", 1)[1]
         [nats_server] = _children(up, "nats-server")

@@ -34,15 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 from nats.errors import Error as NatsError
 
 from services.intake.domain import request_id_for
 from services.launcher import BUSINESS_SERVICES, System
 from shared import subjects
 from tests.builders import submission
-from tests.e2e.harness import demo_password
-from tests.support import StreamMessage, read_stream
+from tests.e2e.harness import demo_password, health_details
+from tests.support import StreamMessage, nats_connect, read_stream
 
 TRANSIENT = (httpx.TransportError, NatsError, TimeoutError, OSError)
 
@@ -356,7 +355,12 @@ class Office:
 async def submit_all(system: System, bodies: list[dict[str, Any]], rate: float) -> None:
     """Publish every submission, waiting out nats-server restarts (the same ``Nats-Msg-Id``
     again is dropped by the stream if the first attempt was stored)."""
-    nc = await nats.connect(system.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    nc = await nats_connect(
+        system.nats_url,
+        user="agency-DINKES",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.2,
+    )
     js = nc.jetstream()
     try:
         for body in bodies:
@@ -528,7 +532,7 @@ def check(
                 verdict.note(f"{service} out of order", f"{originator} {caused_by}")
             last_seq[originator] = max(seq, last_seq.get(originator, 0))
         with contextlib.suppress(httpx.HTTPError, ValueError):
-            health = httpx.get(system.urls[service] + "/api/v1/health", timeout=5).json()
+            health = health_details(system, service)
             for stats in health["consumers"].values():
                 verdict.skipped_by_consumers += stats["skipped"]
                 verdict.already_applied_by_consumers += stats["already_applied"]

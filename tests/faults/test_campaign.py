@@ -15,6 +15,7 @@ import pytest
 
 from services.launcher import start_system
 from tests.faults.campaign import CampaignConfig, run_campaign
+from tests.support import as_admin_of
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -31,6 +32,7 @@ def test_fault_campaign_loses_duplicates_and_reorders_nothing(tmp_path: Path) ->
             "SIVICON_LOG_FORMAT": "json",
         },
     )
+    as_admin_of(system)
     try:
         result = asyncio.run(run_campaign(system, config))
     finally:

@@ -20,16 +20,15 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-import httpx
-import nats
 import pytest
 
 from services.intake.domain import request_id_for
 from services.launcher import BUSINESS_SERVICES, System, start_system
 from shared import subjects
 from tests.builders import submission
+from tests.e2e.harness import health_details
 from tests.faults.campaign import stored_causes, wait_healthy
-from tests.support import read_stream
+from tests.support import as_admin_of, nats_connect, read_stream
 
 PILE = 60
 
@@ -44,6 +43,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             "SIVICON_CONSUMER_ACK_WAIT_SECONDS": "2",
         },
     )
+    as_admin_of(running)
     try:
         yield running
     finally:
@@ -62,7 +62,7 @@ def recorded_position(system: System, service: str) -> int:
 
 async def consumer_state(system: System, service: str) -> tuple[int, list[str]]:
     """The stream sequence NATS saw acknowledged, and the consumer's subjects."""
-    nc = await nats.connect(system.nats_url)
+    nc = await nats_connect(system.nats_url)
     try:
         info = await nc.jetstream().consumer_info(subjects.STREAM, service)
     finally:
@@ -71,7 +71,7 @@ async def consumer_state(system: System, service: str) -> tuple[int, list[str]]:
 
 
 async def publish(system: System, bodies: list[dict[str, object]]) -> None:
-    nc = await nats.connect(system.nats_url)
+    nc = await nats_connect(system.nats_url, user="agency-DINKES")
     js = nc.jetstream()
     for body in bodies:
         await js.publish(
@@ -92,7 +92,7 @@ def wait_for(check: object, what: str, within: float = 60.0) -> None:
 
 
 def health(system: System, service: str) -> dict[str, int]:
-    body = httpx.get(system.urls[service] + "/api/v1/health", timeout=5).json()
+    body = health_details(system, service)
     return dict(body["consumers"][service])
 
 

@@ -22,10 +22,10 @@ from services.portal.users import DEMO_PASSWORD
 from shared import subjects
 from shared.envelope import to_body, to_headers
 from shared.events import RequestSubmitted
-from shared.messaging import Consumed, ensure_stream
+from shared.messaging import Consumed
 from shared.settings import Settings
 from tests.builders import person, slot_checked, submitted
-from tests.support import auth, running, serving
+from tests.support import auth, running, serving, signed
 
 CASES = 60
 START = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # Monday 7 December 2026, 09:00 WITA
@@ -55,23 +55,22 @@ async def publish_all(nats_url: str, events: list[RequestSubmitted]) -> None:
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        await ensure_stream(js)
         for event in events:
+            subject, body = subjects.event_subject(event), to_body(event)
+            headers = to_headers(
+                event, event_id=f"intake-{event.request_id}", time=event.submitted_at
+            )
             await js.publish(
-                subjects.event_subject(event),
-                to_body(event),
-                headers=to_headers(
-                    event, event_id=f"intake-{event.request_id}", time=event.submitted_at
-                ),
-                stream=subjects.STREAM,
+                subject, body, headers=signed(subject, headers, body), stream=subjects.STREAM
             )
     finally:
         await nc.close()
 
 
-async def all_handled(client: httpx.AsyncClient, count: int) -> None:
+async def all_handled(client: httpx.AsyncClient, settings: Settings, count: int) -> None:
+    operator = auth(settings, "operator")
     for _ in range(400):
-        health = (await client.get("/api/v1/health")).json()
+        health = (await client.get("/api/v1/health/details", headers=operator)).json()
         if health["consumers"]["disposition"]["handled"] >= count:
             return
         await asyncio.sleep(0.05)
@@ -89,7 +88,7 @@ async def test_a_search_finds_a_case_beyond_the_first_pages_and_totals_count_the
     oldest_dinkes = str(events[4].request_id)  # VC/2026/0005, on the third page of twenty
     async with running(disposition_app(settings)) as client:
         await publish_all(nats_url, events)
-        await all_handled(client, CASES)
+        await all_handled(client, settings, CASES)
         auditor = auth(settings, "auditor")
 
         async def cases(**params: Any) -> dict[str, Any]:

@@ -206,6 +206,25 @@ def test_refused_commands_store_nothing(app: DispositionApplication) -> None:
     assert app.recorder.max_notification_id() == before
 
 
+def test_a_reply_signed_by_whoever_gave_the_paraf_of_step_8_is_not_recorded(
+    app: DispositionApplication,
+) -> None:
+    event = submitted()
+    request_id = event.request_id
+    deliver(app, event, "e-submitted")
+    letter_id = walk_free_branch(app, request_id)  # step 8 by the Sub-coordinator as Plh Kabid
+    same_person = person("subkoordinator", on_behalf_of="kadis")
+    sent = letter_sent(request_id, letter_id, at=datetime.now(UTC))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(Forbidden) as refused:
+        deliver(app, sent.model_copy(update={"signer": same_person}), "e-sent-by-reviewer")
+    assert refused.value.code == "reviewer_may_not_sign"
+    assert app.recorder.max_notification_id() == before
+    assert shown(app.get_case(request_id, person("auditor")))["letter"]["sent"] is None
+    deliver(app, sent, "e-sent")
+    assert shown(app.get_case(request_id, person("auditor")))["letter"]["sent"] is not None
+
+
 def test_a_withdrawn_request_closes_its_case(app: DispositionApplication) -> None:
     event = submitted()
     deliver(app, event, "e-1")

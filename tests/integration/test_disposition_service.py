@@ -9,12 +9,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import nats
 
 from services.disposition.main import create_app
 from shared.envelope import CAUSATION
 from shared.events import CaseClosed, Disposed, DraftReturned, WithdrawalRefused
-from shared.messaging import ensure_stream
 from shared.settings import Settings
 from tests.builders import (
     letter_drafted,
@@ -25,7 +23,15 @@ from tests.builders import (
     submitted,
     withdrawn,
 )
-from tests.support import auth, publish_event, read_stream, running, wait_for_messages
+from tests.support import (
+    auth,
+    publish_event,
+    publish_message,
+    read_stream,
+    running,
+    signed,
+    wait_for_messages,
+)
 
 
 async def until(
@@ -63,9 +69,10 @@ async def give_back(
     )
 
 
-async def consumer_handled(client: httpx.AsyncClient, count: int) -> None:
+async def consumer_handled(client: httpx.AsyncClient, settings: Settings, count: int) -> None:
+    operator = auth(settings, "operator")
     for _ in range(200):
-        health = (await client.get("/api/v1/health")).json()
+        health = (await client.get("/api/v1/health/details", headers=operator)).json()
         if health["consumers"]["disposition"]["handled"] >= count:
             return
         await asyncio.sleep(0.05)
@@ -128,7 +135,7 @@ async def test_the_same_request_twice_opens_one_case(settings: Settings, nats_ur
         await publish_event(nats_url, event, event_id="intake-evt-1")  # dropped by the stream
         stored = await read_stream(nats_url, f"sivicon.intake.RequestSubmitted.{event.request_id}")
         assert len(stored) == 2
-        await consumer_handled(client, 2)
+        await consumer_handled(client, settings, 2)
         history = await client.get(
             f"/api/v1/cases/{event.request_id}/history", headers=auth(settings, "auditor")
         )
@@ -141,15 +148,13 @@ async def test_garbage_and_impossible_events_are_dead_lettered(
     settings: Settings, nats_url: str
 ) -> None:
     async with running(create_app(settings)):
-        nc = await nats.connect(nats_url)
-        js = nc.jetstream()
-        await ensure_stream(js)
-        await js.publish(
-            "sivicon.intake.RequestSubmitted.garbage",
-            b"not json",
-            headers={"ce-type": "sivicon.RequestSubmitted.v1", "ce-id": "garbage-1"},
-        )
-        await nc.close()
+        subject = "sivicon.intake.RequestSubmitted.garbage"
+        headers = {
+            "ce-type": "sivicon.RequestSubmitted.v1",
+            "ce-id": "garbage-1",
+            "ce-source": "/sivicon/intake",
+        }
+        await publish_message(nats_url, subject, b"not json", signed(subject, headers, b"not json"))
         await publish_event(nats_url, meeting_created(uuid4(), at=datetime.now(UTC)))
         dead = await wait_for_messages(nats_url, "sivicon.deadletter.disposition", 2)
     reasons = [m.headers["sivicon-error"] for m in dead]
@@ -241,7 +246,8 @@ async def test_the_free_branch_end_to_end_closes_the_case(
         assert refusal.headers[CAUSATION] == "late-withdrawal"
         after = await until(client, settings, case_id, lambda c: c["closed"])
         assert after["outcome"] == "meeting_provided"
-        health = (await client.get("/api/v1/health")).json()
+        operator = auth(settings, "operator")
+        health = (await client.get("/api/v1/health/details", headers=operator)).json()
         assert health["consumers"]["disposition"]["dead_lettered"] == 0
         assert len(await read_stream(nats_url, f"sivicon.disposition.CaseClosed.{case_id}")) == 1
         sheet = await client.get(

@@ -66,7 +66,8 @@ async def test_machine_clients_are_answered_on_the_stream(settings: Settings) ->
         assert by_ref["X-1"].errors[0].field == "opd_code"
         reasons = [m.headers["sivicon-error"] for m in dead]
         assert any("not valid JSON" in r for r in reasons)
-        health = (await client.get("/api/v1/health")).json()
+        operator = auth(settings, "operator")
+        health = (await client.get("/api/v1/health/details", headers=operator)).json()
         assert health["consumers"]["intake"]["dead_lettered"] == 3
         listing = await client.get("/api/v1/requests", headers=auth(settings, "kadis"))
         assert listing.json()["total"] == 2
@@ -167,7 +168,7 @@ async def test_bad_uploads_get_clear_errors_and_nothing_is_registered(
     async with running(create_app(settings)) as client:
         not_pdf = await _form(client, settings, pdf=b"hello")
         assert not_pdf.status_code == 422
-        assert not_pdf.json()["error"]["pesan"] == "surat permohonan harus berkas PDF"
+        assert not_pdf.json()["error"]["pesan"].startswith("surat permohonan harus berkas PDF")
         huge = await _form(client, settings, pdf=b"%PDF-1.4" + b"0" * settings.max_letter_pdf_bytes)
         assert huge.status_code == 413
         wrong_role = await _form(client, settings, role="kadis")
@@ -258,7 +259,8 @@ async def test_a_withdrawal_after_the_case_closed_is_refused_with_409(settings: 
         await asyncio.sleep(0.5)  # what the relay would publish, it has published by now
         withdrawals = subjects.event_filter("intake", "RequestWithdrawn")
         assert await read_stream(settings.nats_url, withdrawals) == []
-        health = (await client.get("/api/v1/health")).json()
+        operator = auth(settings, "operator")
+        health = (await client.get("/api/v1/health/details", headers=operator)).json()
         assert health["consumers"]["intake"]["dead_lettered"] == 0
 
 

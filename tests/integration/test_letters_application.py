@@ -249,10 +249,22 @@ def test_the_subcoordinator_edits_the_body_and_kadis_signs_exactly_that_text(
 def test_an_acting_head_may_sign(app: LettersApplication) -> None:
     request_id = uuid4()
     letter_id = UUID(ready_for_kadis(app, request_id))
-    plt = person("kabid", on_behalf_of="kadis")
+    plt = Actor(username="plt.kadis", name="Drs. Syamsul Bahri", role="kabid", on_behalf_of="kadis")
     sent = shown(app.send(letter_id, plt))
     assert sent["signer"]["on_behalf_of"] == "kadis"
     assert verified(app, letter_id)["signer_jabatan"].startswith("Plt. Kepala Dinas")
+
+
+def test_the_kabid_who_gave_the_paraf_may_not_sign_as_plt_kadis(app: LettersApplication) -> None:
+    request_id = uuid4()
+    letter_id = UUID(ready_for_kadis(app, request_id))  # step 8 by the Kabid
+    reviewer_as_plt = person("kabid", on_behalf_of="kadis")
+    with pytest.raises(Forbidden) as refused:
+        app.send(letter_id, reviewer_as_plt)
+    assert refused.value.code == "reviewer_may_not_sign"
+    assert shown(app.letter(letter_id, KADIS))["status"] == "draft"
+    assert not any(isinstance(e, LetterSent) for e in published(app))
+    assert shown(app.send(letter_id, KADIS))["status"] == "sent"
 
 
 # --------------------------------------------------------------------------- schedule full

@@ -71,6 +71,9 @@ async def test_meeting_reply_drafted_signed_sent_and_received(
             f"/api/v1/letters/{letter_id}/pdf", headers=auth(settings, "kabid")
         )
         assert draft_pdf.headers["content-type"] == "application/pdf"
+        assert draft_pdf.headers["content-disposition"].startswith("attachment;")
+        assert draft_pdf.headers["x-content-type-options"] == "nosniff"
+        assert draft_pdf.headers["content-security-policy"].startswith("sandbox;")
         assert sha256_of(draft_pdf.content) == drafted.json()["draft_sha256"]
 
         await publish_event(nats_url, disposed(request_id, 7, "kabid", letter_id))

@@ -29,7 +29,8 @@ from shared.messaging import (
     hand_over,
     tracking_name,
 )
-from tests.support import read_stream, wait_for_messages
+from shared.signing import Keyring, verify_event
+from tests.support import published_keyring, read_stream, signed, signing_key, wait_for_messages
 
 KADIS = Actor(username="kadis", name="Kadis", role="kadis")
 
@@ -103,6 +104,11 @@ def sqlite_env(tmp_path: Any) -> dict[str, str]:
     }
 
 
+def disposition_relay(app: Notes, js: Any) -> OutboxRelay:
+    """A relay publishing as the disposition service, signing with its test key."""
+    return OutboxRelay(app, js, "disposition", to_integration, signing_key("disposition"))
+
+
 async def test_relay_publishes_each_stored_event_once_even_when_run_twice(
     nats_url: str, sqlite_env: dict[str, str]
 ) -> None:
@@ -112,11 +118,11 @@ async def test_relay_publishes_each_stored_event_once_even_when_run_twice(
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_stream(js)
-    relay = OutboxRelay(app, js, "disposition", to_integration)
+    relay = disposition_relay(app, js)
     assert await relay.publish_pending() == 1
     # A restarted relay reads its position from the service's own store.
     fresh = Notes(env=sqlite_env)
-    relay_again = OutboxRelay(fresh, js, "disposition", to_integration)
+    relay_again = disposition_relay(fresh, js)
     assert await relay_again.publish_pending() == 0
     await nc.close()
     messages = await read_stream(nats_url)
@@ -127,6 +133,9 @@ async def test_relay_publishes_each_stored_event_once_even_when_run_twice(
     assert headers["ce-subject"] == str(request_id)
     assert headers[MSG_ID] == headers["ce-id"]
     assert headers["traceparent"].startswith(f"00-{request_id.hex}-")
+    assert headers["sivicon-key-id"] == signing_key("disposition").key_id
+    keyring = Keyring(published_keyring())
+    assert verify_event(keyring, messages[0].subject, headers, messages[0].data) == "disposition"
 
 
 async def test_republishing_without_recorded_position_is_dropped_by_the_stream(
@@ -142,9 +151,14 @@ async def test_republishing_without_recorded_position_is_dropped_by_the_stream(
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_stream(js)
-    assert await OutboxRelay(app, js, "disposition", to_integration).publish_pending() == 1
+    assert (
+        await OutboxRelay(
+            app, js, "disposition", to_integration, signing_key("disposition")
+        ).publish_pending()
+        == 1
+    )
     restarted = Notes(env={**sqlite_env, "SQLITE_DBNAME": str(crashed)})
-    relay = OutboxRelay(restarted, js, "disposition", to_integration)
+    relay = disposition_relay(restarted, js)
     assert await relay.publish_pending() == 1
     assert relay.stats.duplicates == 1
     await nc.close()
@@ -168,14 +182,20 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_stream(js)
-    await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
-    await js.publish(
-        "sivicon.disposition.Disposed.x",
-        b"not json",
-        headers={"ce-type": "sivicon.Disposed.v1", "ce-id": "bad-1"},
-    )
-    await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
-    handler = hand_over(consumer_app)
+    await OutboxRelay(
+        producer, js, "disposition", to_integration, signing_key("disposition")
+    ).publish_pending()
+    garbage = {
+        "ce-type": "sivicon.Disposed.v1",
+        "ce-id": "bad-1",
+        "ce-source": "/sivicon/disposition",
+    }
+    subject = "sivicon.disposition.Disposed.x"
+    await js.publish(subject, b"not json", headers=signed(subject, garbage, b"not json"))
+    await OutboxRelay(
+        producer, js, "disposition", to_integration, signing_key("disposition")
+    ).publish_pending()
+    handler = hand_over(consumer_app, Keyring(published_keyring()))
     consumer = DurableConsumer(
         nc,
         js,
@@ -211,6 +231,7 @@ async def test_consumer_applies_a_redelivered_event_once_and_dead_letters_garbag
 async def test_stream_is_created_with_dedup_window(nats_url: str) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
+    await js.delete_stream(subjects.STREAM)  # the test server's, as the admin provisioned it
     await ensure_stream(js, duplicate_window_seconds=600)
     info = await js.stream_info(subjects.STREAM)
     await nc.close()
@@ -239,7 +260,9 @@ async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
     first_nc = await nats.connect(nats_url)
     js = first_nc.jetstream()
     await ensure_stream(js)
-    await OutboxRelay(producer, js, "disposition", to_integration).publish_pending()
+    await OutboxRelay(
+        producer, js, "disposition", to_integration, signing_key("disposition")
+    ).publish_pending()
 
     def consumer(nc: Any) -> DurableConsumer:
         return DurableConsumer(
@@ -248,7 +271,7 @@ async def test_a_consumer_that_dies_with_messages_in_hand_loses_none_of_them(
             service="letters",
             durable="letters",
             filter_subjects=[subjects.event_filter("disposition")],
-            handler=hand_over(consumer_app),
+            handler=hand_over(consumer_app, Keyring(published_keyring())),
             store=consumer_app,
             ack_wait_seconds=2.0,
         )
@@ -316,7 +339,7 @@ async def test_a_consumer_stops_when_its_cancellation_is_reported_as_a_fetch_tim
         service="letters",
         durable="letters",
         filter_subjects=[subjects.event_filter("disposition")],
-        handler=hand_over(app),
+        handler=hand_over(app, Keyring(published_keyring())),
         store=app,
     )
     task = asyncio.create_task(consumer.run())

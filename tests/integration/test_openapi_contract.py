@@ -21,7 +21,6 @@ PUBLIC = {
     ("get", "/api/v1/health"),
     ("get", "/api/v1/verify/{letter_id}"),
     ("post", "/api/v1/auth/login"),
-    ("get", "/api/v1/asyncapi.json"),
 }
 
 

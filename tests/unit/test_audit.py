@@ -6,8 +6,11 @@ from datetime import timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from services.audit import audit, render, requests_with_agenda
+from services.audit import StoredMessage, audit, check_signatures, render, requests_with_agenda
+from shared import subjects
+from shared.envelope import to_body, to_headers
 from shared.events import Disposed, IntegrationEvent, WithdrawalRefused
+from shared.signing import Keyring
 from tests.builders import (
     T0,
     case_closed,
@@ -21,6 +24,7 @@ from tests.builders import (
     submitted,
     withdrawn,
 )
+from tests.support import published_keyring, signed, signing_key
 
 
 def free_branch(skip: int | None = None) -> list[IntegrationEvent]:
@@ -140,3 +144,60 @@ def test_an_agenda_number_names_its_request_once_however_often_it_was_answered()
     assert requests_with_agenda(stream, "VC/2026/0042") == [first.request_id]
     assert requests_with_agenda(stream, " vc/2026/0042 ") == [first.request_id]
     assert requests_with_agenda(stream, "VC/2026/0044") == []
+
+
+def stored_history(
+    events: list[IntegrationEvent], forged: dict[int, str] | None = None
+) -> list[StoredMessage]:
+    """The events as the stream holds them, signed by their producers; those at the indexes
+    of ``forged`` signed as told there instead (``"unsigned"`` or another service's name)."""
+    messages = []
+    for index, event in enumerate(events, start=1):
+        subject, body = subjects.event_subject(event), to_body(event)
+        headers = to_headers(event, event_id=f"e-{index}", time=T0)
+        how = (forged or {}).get(index)
+        key = "unsigned" if how == "unsigned" else signing_key(how) if how else None
+        messages.append(StoredMessage(index, subject, signed(subject, headers, body, key), body))
+    return messages
+
+
+def test_an_event_not_signed_by_its_producer_is_named_and_not_counted() -> None:
+    history = free_branch()
+    # The receipt forged unsigned, and Kadis's step 8 signed with the letters service's key.
+    checked = check_signatures(
+        stored_history(history, {10: "letters", 12: "unsigned"}), Keyring(published_keyring())
+    )
+    assert [(f.sequence, f.ce_type) for f in checked.failed] == [
+        (10, "sivicon.Disposed.v1"),
+        (12, "sivicon.LetterReceived.v1"),
+    ]
+    assert checked.failed[0].reason == (
+        "wrong producer: signed by letters, but ce-source names disposition"
+    )
+    assert checked.failed[1].reason.startswith("unsigned")
+    result = audit(checked.events, checked.failed)
+    assert result.missing == [8, 10]
+    lines = render(result, ZoneInfo("Asia/Makassar"))
+    assert lines[0] == (
+        "NOT SIGNED BY ITS PRODUCER, not counted: stream message 10, sivicon.Disposed.v1 ce-id "
+        f"e-10 on sivicon.disposition.Disposed.{history[0].request_id}: wrong producer: signed "
+        "by letters, but ce-source names disposition"
+    )
+    assert lines[-1].startswith("2 message(s) of this request fail the signature check")
+
+
+def test_the_copy_of_an_answer_to_a_machine_client_is_checked_but_not_counted_twice() -> None:
+    first = submitted(at=T0)
+    [message] = stored_history([first])
+    copy_subject = subjects.answer_subject(first.opd_code, first.request_id)
+    copy_headers = {**message.headers, "Nats-Msg-Id": "e-1:answer"}
+    copy = StoredMessage(
+        2,
+        copy_subject,
+        signed(copy_subject, copy_headers, message.data, signing_key("intake")),
+        message.data,
+    )
+    forged_copy = StoredMessage(3, copy_subject, dict(copy_headers), message.data)
+    checked = check_signatures([message, copy, forged_copy], Keyring(published_keyring()))
+    assert checked.events == [first]
+    assert [(f.sequence, f.reason.split(":")[0]) for f in checked.failed] == [(3, "bad signature")]

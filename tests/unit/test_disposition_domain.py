@@ -589,3 +589,27 @@ def test_after_a_return_the_review_limit_counts_from_the_new_step_7() -> None:
         (8, step7),
         (8, wita(3, 12, 9)),
     ]
+
+
+# --------------------------------------------------------------------------- four eyes
+
+
+def test_whoever_gave_the_paraf_of_step_8_may_not_sign_at_step_9() -> None:
+    """A Kabid appointed Plt Kadis reviews as Kabid, then signs as Plt Kadis: refused; the
+    reply of another Kadis is recorded."""
+    case, letter_id = open_case(), uuid4()
+    to_step(case, 8, letter_id)
+    acting_head = person("kabid", on_behalf_of="kadis")  # the same username as the reviewer
+    event = letter_sent(case.id, letter_id, at=minutes(180))
+    letter = SentLetter(
+        letter_id, event.kind, event.number, event.channels, event.pdf_sha256,
+        event.verification_url, minutes(180),
+    )  # fmt: skip
+    before = snapshot(case)
+    with pytest.raises(Forbidden) as refused:
+        case.record_letter_sent(letter, acting_head, "evt-forged-sent")
+    assert refused.value.code == "reviewer_may_not_sign"
+    assert "langkah 8" in refused.value.pesan
+    assert snapshot(case) == before
+    assert case.record_letter_sent(letter, person("kadis"), "evt-sent")
+    assert 9 in case.done_steps

@@ -35,7 +35,10 @@ from tests.builders import END, START, T0, person
 SUBKO = person("subkoordinator")
 KADIS = person("kadis")
 KABID = person("kabid")
-PLT_KADIS = person("kabid", on_behalf_of="kadis")
+PLT_KADIS = person("kabid", on_behalf_of="kadis")  # the Kabid who reviews, acting as Kadis
+OTHER_PLT_KADIS = Actor(
+    username="plt.kadis", name="Drs. Syamsul Bahri", role="kabid", on_behalf_of="kadis"
+)
 DINKES = person("opd", opd_code="DINKES")
 DISDIK = person("opd", opd_code="DISDIK")
 
@@ -142,9 +145,33 @@ def test_kadis_sends_the_meeting_reply_only_after_step_8() -> None:
         file.check_may_send(letter.id, MEETING_PROVIDED, KADIS)
     file.note_ready_for_signature(KABID, None)
     file.check_may_send(letter.id, MEETING_PROVIDED, KADIS)
-    file.check_may_send(letter.id, MEETING_PROVIDED, PLT_KADIS)
+    file.check_may_send(letter.id, MEETING_PROVIDED, OTHER_PLT_KADIS)
     with pytest.raises(Forbidden):
         file.check_may_send(letter.id, MEETING_PROVIDED, SUBKO)
+
+
+def test_the_official_who_reviewed_the_draft_may_not_sign_it_even_as_plt_kadis() -> None:
+    file = file_with(meeting=True)
+    letter = letter_for(file, MEETING_PROVIDED)
+    file.note_draft_forwarded(letter.id, SUBKO, None)
+    file.note_ready_for_signature(KABID, None)
+    with pytest.raises(Forbidden) as refused:
+        file.check_may_send(letter.id, MEETING_PROVIDED, PLT_KADIS)
+    assert refused.value.code == "reviewer_may_not_sign"
+    assert "step 8" in refused.value.message
+    assert "tidak dapat juga menandatanganinya" in refused.value.pesan
+    # Rebuilt from its stored events, the file still knows who reviewed (no field was added).
+    replayed: RequestFile | None = None
+    for domain_event in file.collect_events():
+        replayed = domain_event.mutate(replayed)
+    assert replayed is not None
+    with pytest.raises(Forbidden, match="may not also sign"):
+        replayed.check_may_send(letter.id, MEETING_PROVIDED, PLT_KADIS)
+    # Returned and reviewed again by someone else, the same person may sign.
+    file.note_draft_returned(letter.id, KADIS, "perbaiki", T0, None)
+    file.note_draft_forwarded(letter.id, SUBKO, None)
+    file.note_ready_for_signature(OTHER_PLT_KADIS, None)
+    file.check_may_send(letter.id, MEETING_PROVIDED, PLT_KADIS)
 
 
 def test_the_subcoordinator_sends_the_schedule_full_reply_kadis_does_not() -> None:

@@ -22,6 +22,9 @@ def test_production_refuses_the_embedded_defaults(monkeypatch: pytest.MonkeyPatc
     assert "SIVICON_DATABASE=postgres" in str(sqlite.value)
     monkeypatch.setenv("SIVICON_DATABASE", "postgres")
     monkeypatch.setenv("SIVICON_DEMO_DATA", "false")
+    monkeypatch.setenv("SIVICON_NATS_URL", "tls://nats.example:4222")
+    monkeypatch.setenv("SIVICON_NATS_CREDENTIALS", "/etc/sivicon/intake.nk")
+    monkeypatch.setenv("SIVICON_NATS_TLS_CA", "/etc/sivicon/ca.pem")
     assert load_settings().mode == "production"
 
 

@@ -204,6 +204,12 @@ class Case(Aggregate):
             raise refusals.not_a_draft_of_this_case(letter_id)
         return letter_id
 
+    def _check_signer_did_not_review(self, signer: Actor) -> None:
+        """Whoever gave the paraf of step 8 (as it counts now) may not sign at step 9."""
+        review = self.step_record(8)
+        if review is not None and review.actor.username == signer.username:
+            raise refusals.reviewer_signed(signer.username)
+
     @staticmethod
     def _check_text(instruction: str, note: str, sifat: str) -> None:
         if len(instruction) > procedure.MAX_INSTRUCTION or len(note) > procedure.MAX_NOTE:
@@ -362,6 +368,8 @@ class Case(Aggregate):
             raise refusals.not_drafted(letter.letter_id)
         if letter.kind == "meeting_provided" and 8 not in self.done_steps:
             raise refusals.not_reported_to_kadis()
+        if letter.kind == "meeting_provided":
+            self._check_signer_did_not_review(actor)
         if letter.kind == "schedule_full" and self.branch != "full":
             raise refusals.full_reply_needs_step_4_to_opd()
         self.trigger_event(

@@ -159,6 +159,15 @@ def not_reported_to_kadis() -> OutOfOrder:
     )
 
 
+def reviewer_signed(username: str) -> Forbidden:
+    return Forbidden(
+        f"{username} gave the paraf of step 8 and may not also sign the reply (step 9)",
+        f"{username} telah memaraf konsep surat (langkah 8) sehingga tidak dapat juga "
+        "menandatanganinya (langkah 9)",
+        code="reviewer_may_not_sign",
+    )
+
+
 def full_reply_needs_step_4_to_opd() -> OutOfOrder:
     return OutOfOrder(
         "a schedule-full reply needs step 4 to have gone to the OPD",

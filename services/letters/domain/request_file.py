@@ -43,6 +43,19 @@ def check_drafter(actor: Actor) -> None:
         raise _wrong_role("subkoordinator", actor, "drafting the reply", "konsep surat dibuat")
 
 
+def check_not_reviewer(reviewed_by: str | None, signer: Actor) -> None:
+    """One person may not both review (the paraf of step 8) and sign (step 9) the same letter,
+    whatever role each time: a Kabid appointed Plt Kadis signs no draft they reviewed."""
+    if reviewed_by is not None and reviewed_by == signer.username:
+        raise Forbidden(
+            f"{signer.username} reviewed this draft (SOP step 8) and may not also sign it "
+            "(step 9): another official must sign",
+            f"{signer.username} telah memaraf konsep surat ini (langkah 8) sehingga tidak dapat "
+            "juga menandatanganinya (langkah 9); surat harus ditandatangani pejabat lain",
+            code="reviewer_may_not_sign",
+        )
+
+
 def _already_sent() -> OutOfOrder:
     return OutOfOrder(
         "the reply to this request was already sent",
@@ -63,6 +76,7 @@ class RequestFile(Aggregate):
         self.forwarded_letter_id: UUID | None = None
         self.draft_forwarded = False
         self.ready_for_signature = False
+        self.reviewed_by: str | None = None
         self.returned_at: datetime | None = None
         self.withdrawn = False
         self.case_closed: CaseClosure | None = None
@@ -154,6 +168,7 @@ class RequestFile(Aggregate):
     @event("ReadyForSignature")
     def _ready_for_signature(self, by: dict[str, Any], caused_by: str | None) -> None:
         self.ready_for_signature = True
+        self.reviewed_by = by["username"]
 
     def note_draft_returned(
         self,
@@ -183,6 +198,7 @@ class RequestFile(Aggregate):
         self.draft_forwarded = False
         self.forwarded_letter_id = None
         self.ready_for_signature = False
+        self.reviewed_by = None
         self.returned_at = datetime.fromisoformat(returned_at)
 
     @event("WithdrawalNoted")
@@ -311,6 +327,7 @@ class RequestFile(Aggregate):
                     "this is not the draft that went up to Kabid",
                     "surat ini bukan konsep yang diteruskan ke Kabid",
                 )
+            check_not_reviewer(self.reviewed_by, actor)
         elif not self.full_reply_allowed:
             raise OutOfOrder(
                 "the schedule-full reply may be sent only after the case went to the agency "
