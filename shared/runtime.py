@@ -48,6 +48,7 @@ from shared.signing import (
     load_key,
     own_key_published,
     read_keyring_bucket,
+    read_keyring_entry,
 )
 
 log = logging.getLogger("sivicon.runtime")
@@ -178,7 +179,7 @@ class ServiceRuntime:
         app = self.application
         try:
             await self._load_keyring(js)
-            key = self._own_key() if app is not None else None
+            key = await self._own_key(js) if app is not None else None
         except SigningError as exc:
             log.critical("%s cannot start: %s", self.service, exc)
             await self.stop()  # not started: the watch and the connection end here
@@ -212,19 +213,38 @@ class ServiceRuntime:
         self.keyring.replace(await read_keyring_bucket(js))
         loop = asyncio.get_running_loop()
 
-        def reload() -> dict[str, KeyringEntry]:
+        async def fresh(kid: str) -> dict[str, KeyringEntry]:
+            # The listing of a bucket's keys can come back short on a busy server: the key
+            # named is asked for by its ID as well, so that a real event is never refused.
+            entries = await read_keyring_bucket(js)
+            if kid not in entries and (entry := await read_keyring_entry(js, kid)) is not None:
+                entries[kid] = entry
+            return entries
+
+        def reload(kid: str) -> dict[str, KeyringEntry]:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:  # a handler's worker thread: the read runs on the loop
-                future = asyncio.run_coroutine_threadsafe(read_keyring_bucket(js), loop)
+                future = asyncio.run_coroutine_threadsafe(fresh(kid), loop)
                 return future.result(timeout=10)
             return self.keyring.entries  # on the loop itself, which must not wait for itself
 
         self.keyring.reload = reload
 
-    def _own_key(self) -> ServiceKey:
-        """This service's signing key, which must be in the keyring it loaded."""
+    async def _own_key(self, js: JetStreamContext) -> ServiceKey:
+        """This service's signing key, which must be in the keyring it loaded. Listing a
+        bucket's keys can come back short while the server is busy (seen in the fault campaign,
+        where services start right after the keyring was published): before refusing to start,
+        the service asks for its own entry by its ID, for a few seconds."""
         key = load_key(self.settings.signing_key_path(self.service), self.service)
+        for _ in range(10):
+            if self.keyring.entries.get(key.key_id) == key.entry():
+                break
+            entry = await read_keyring_entry(js, key.key_id)
+            if entry is not None:
+                self.keyring.replace({**self.keyring.entries, key.key_id: entry})
+                break
+            await asyncio.sleep(0.5)
         own_key_published(key, self.keyring.entries, f"NATS at {self.settings.nats_url}")
         return key
 

@@ -227,13 +227,14 @@ def write_keyring_file(path: Path, entries: Mapping[str, KeyringEntry]) -> None:
 class Keyring:
     """Key ID -> the service holding the key and its public key.
 
-    Loaded when a service starts; ``reload``, when given, reads the published keyring again and
-    is called once for each key ID not known yet (a service whose key was added since)."""
+    Loaded when a service starts; ``reload``, when given, reads the published keyring again
+    (looking for the key ID it is given by name too) and is called once for each key ID not
+    known yet (a service whose key was added since)."""
 
     def __init__(
         self,
         entries: Mapping[str, KeyringEntry] | None = None,
-        reload: Callable[[], Mapping[str, KeyringEntry]] | None = None,
+        reload: Callable[[str], Mapping[str, KeyringEntry]] | None = None,
     ) -> None:
         self.entries = dict(entries or {})
         self.reload = reload
@@ -244,7 +245,7 @@ class Keyring:
 
     def entry(self, kid: str) -> KeyringEntry | None:
         if kid not in self.entries and self.reload is not None and kid not in self._looked_up:
-            self.replace(self.reload())  # an error here is retried: the key is not ruled out
+            self.replace(self.reload(kid))  # an error here is retried: the key is not ruled out
             self._looked_up.add(kid)
         return self.entries.get(kid)
 
@@ -319,10 +320,14 @@ async def read_keyring_bucket(js: JetStreamContext) -> dict[str, KeyringEntry]:
         raise SigningError(
             f"NATS has no key-value bucket {KEYRING_BUCKET}: {PUBLISH_HINT}"
         ) from None
+    prefix = f"$KV.{KEYRING_BUCKET}."
     try:
-        kids = await bucket.keys()
-    except NoKeysError:
-        return {}
+        # The subjects the bucket's stream holds are its keys: exact, where the listing of
+        # keys (a watcher) can come back short while the server is busy.
+        info = await js.stream_info(f"KV_{KEYRING_BUCKET}", subjects_filter=f"{prefix}>")
+        kids = [s.removeprefix(prefix) for s in (info.state.subjects or {})]
+    except NotFoundError:
+        kids = []
     entries: dict[str, KeyringEntry] = {}
     for kid in kids:
         try:
@@ -333,6 +338,17 @@ async def read_keyring_bucket(js: JetStreamContext) -> dict[str, KeyringEntry]:
         except ValueError as exc:
             log.warning("keyring bucket %s: entry %s left out: %s", KEYRING_BUCKET, kid, exc)
     return entries
+
+
+async def read_keyring_entry(js: JetStreamContext, kid: str) -> KeyringEntry | None:
+    """One entry of the ``sivicon-keyring`` bucket, asked for by its key ID (None if absent or
+    not a key of this form)."""
+    try:
+        bucket = await js.key_value(KEYRING_BUCKET)
+        stored = await bucket.get(kid)
+        return parse_entries({kid: json.loads(stored.value or b"null")}).get(kid)
+    except (BucketNotFoundError, NotFoundError, KeyNotFoundError, ValueError):
+        return None
 
 
 async def publish_keyring_bucket(js: JetStreamContext, entries: Mapping[str, KeyringEntry]) -> None:

@@ -116,7 +116,7 @@ def test_an_unknown_key_is_looked_up_once_more_in_the_published_keyring() -> Non
     subject, headers, body = message()
     reads: list[int] = []
 
-    def reload() -> dict[str, object]:
+    def reload(kid: str) -> dict[str, object]:
         reads.append(1)
         return published_keyring()  # type: ignore[return-value]
 
